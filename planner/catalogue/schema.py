@@ -1,0 +1,284 @@
+"""The price catalogue as pydantic models: what a catalogue YAML may say, and nothing else.
+
+Every model forbids unknown keys (a misspelt key is an error naming the key and the
+closest valid one; see ``planner.catalogue.load``). Every money figure is a ``Price``
+that names its source; periods are normalised to a month of 730 hours by
+``planner.pricing``. This module holds no arithmetic beyond small derived properties.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Period = Literal["hour", "month", "year", "once", "kwh"]  # kwh: electricity only
+LicenceUnit = Literal[
+    "physical_core", "socket", "socket_pair", "host", "vm", "vcpu", "cluster"
+]
+LicenceRole = Literal["hypervisor", "guest_os", "host_os", "container_platform", "fee"]
+Arch = Literal["x86_64", "arm64"]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    """Where figures come from. Prices refer to a source by its key in ``sources``."""
+
+    title: str = Field(min_length=1)
+    url: str | None = None
+    as_of: dt.date
+    unverified: bool = False
+    note: str | None = None
+
+
+class Price(Strict):
+    """A money figure in the catalogue's currency, per ``per`` (``once`` = a purchase).
+
+    ``units`` is how many licence units the amount buys (e.g. 16 for Windows Server
+    list prices quoted per 16 cores); 1 for everything else.
+    """
+
+    amount: float = Field(ge=0)
+    per: Period
+    source: str = Field(min_length=1)
+    as_of: dt.date | None = None  # overrides the source's date
+    units: int = Field(default=1, ge=1)
+    unverified: bool = False  # placeholder figure: flagged in every report
+    note: str | None = None
+
+
+class Figure(Strict):
+    """A sourced number that is not money (a percentage, a ratio)."""
+
+    value: float = Field(ge=0)
+    source: str = Field(min_length=1)
+    as_of: dt.date | None = None
+    unverified: bool = False
+    note: str | None = None
+
+
+class InstanceType(Strict):
+    """A cloud instance type: one host in container mode, one VM in VM mode."""
+
+    name: str = Field(min_length=1)
+    vcpu: float = Field(gt=0)
+    memory_gib: float = Field(gt=0)
+    price: Price
+    max_pods: int | None = Field(default=None, ge=1)
+    arch: Arch = "x86_64"
+    burstable: bool = False
+    os_prices: dict[str, Price] = Field(default_factory=dict)  # per-OS override of os_pricing
+
+
+class OsPriceRule(Strict):
+    """Licence-included OS pricing on cloud instances (e.g. Windows $0.046 per vCPU-hour)."""
+
+    per: Literal["vcpu", "instance"]
+    price: Price
+    arch: list[Arch] = Field(default_factory=lambda: ["x86_64"])
+    exclude_burstable: bool = False
+
+
+class HostModel(Strict):
+    """An on-prem server model, bought and run in the catalogue's facility."""
+
+    name: str = Field(min_length=1)
+    sockets: int = Field(ge=1)
+    cores_per_socket: int = Field(ge=1)
+    threads_per_core: int = Field(default=1, ge=1, le=8)
+    memory_gib: float = Field(gt=0)
+    purchase: Price
+    amortisation_months: int = Field(ge=1)
+    power_watts: float = Field(ge=0)
+    support: Price | None = None  # support contract, rack space, per host
+    max_pods: int | None = Field(default=None, ge=1)
+    arch: Arch = "x86_64"
+
+    @property
+    def physical_cores(self) -> int:
+        """Return sockets x cores per socket."""
+        return self.sockets * self.cores_per_socket
+
+    @property
+    def hardware_threads(self) -> int:
+        """Return physical cores x threads per core (the vCPUs an OS sees)."""
+        return self.physical_cores * self.threads_per_core
+
+
+class Facility(Strict):
+    """Power and space for on-prem hosts: energy at a $/kWh times PUE, or colocation per kW."""
+
+    electricity_per_kwh: Price | None = None
+    pue: Figure | None = None
+    colocation_per_kw: Price | None = None
+
+    @model_validator(mode="after")
+    def _one_power_model(self) -> Facility:
+        if self.colocation_per_kw is None and self.electricity_per_kwh is None:
+            raise ValueError("give either electricity_per_kwh (with pue) or colocation_per_kw")
+        if self.colocation_per_kw is not None and self.electricity_per_kwh is not None:
+            raise ValueError("give electricity_per_kwh or colocation_per_kw, not both")
+        if self.electricity_per_kwh is not None and self.pue is None:
+            raise ValueError("electricity_per_kwh needs pue (e.g. value: 1.58)")
+        if self.electricity_per_kwh is not None and self.electricity_per_kwh.per != "kwh":
+            raise ValueError("electricity_per_kwh needs per: kwh")
+        return self
+
+
+class Licence(Strict):
+    """A licence or fee and the vendor's counting rule.
+
+    Units per host = max(unit count, min_per_socket x sockets, min_per_host), rounded
+    up to ``pack_size``. ``vms_per_licence`` is how many guest VMs one full licensing
+    of the host covers (stackable: license the host again for each further block);
+    None = unlimited guests. A ``perpetual`` price is amortised over
+    ``amortisation_months`` plus ``support_percent_per_year`` of the price each year.
+    """
+
+    name: str = Field(min_length=1)
+    product: str = Field(min_length=1)
+    role: LicenceRole
+    unit: LicenceUnit
+    price: Price
+    payment: Literal["subscription", "perpetual"] = "subscription"
+    amortisation_months: int | None = Field(default=None, ge=1)
+    support_percent_per_year: Figure | None = None
+    min_per_socket: int = Field(default=0, ge=0)
+    min_per_host: int = Field(default=0, ge=0)
+    pack_size: int = Field(default=1, ge=1)
+    vms_per_licence: int | None = Field(default=None, ge=1)
+    os: list[str] = Field(default_factory=list)  # guest/host OS names this licence serves
+
+    @model_validator(mode="after")
+    def _payment_rules(self) -> Licence:
+        if self.payment == "perpetual":
+            if self.amortisation_months is None:
+                raise ValueError("a perpetual licence needs amortisation_months")
+            if self.price.per != "once":
+                raise ValueError("a perpetual licence's price must have per: once")
+        else:
+            if self.price.per == "once":
+                raise ValueError("a subscription's price needs per: hour, month or year")
+            if self.amortisation_months is not None or self.support_percent_per_year is not None:
+                raise ValueError("amortisation_months and support_percent_per_year are for payment: perpetual")
+        return self
+
+
+class GuestOs(Strict):
+    """Guest OS footprint added to every VM of that OS."""
+
+    vcpu: float = Field(default=0, ge=0)
+    memory_gib: float = Field(default=0, ge=0)
+
+
+class VmSize(Strict):
+    """One entry of a VM size menu."""
+
+    vcpu: float = Field(gt=0)
+    memory_gib: float = Field(gt=0)
+
+
+class HypervisorMemory(Strict):
+    """Hypervisor memory overhead: per host, and per VM (fixed + per vCPU + share of VM memory)."""
+
+    per_host_gib: float = Field(default=0, ge=0)
+    per_vm_mib: float = Field(default=0, ge=0)
+    per_vm_vcpu_mib: float = Field(default=0, ge=0)
+    per_vm_memory_fraction: float = Field(default=0, ge=0, lt=1)
+
+
+class VmOverheads(Strict):
+    """How a replica becomes a VM, and what a hypervisor host keeps for itself."""
+
+    guest_os: dict[str, GuestOs] = Field(default_factory=dict)
+    vcpu_step: float = Field(default=1, gt=0)
+    memory_step_gib: float = Field(default=0.5, gt=0)
+    min_vcpu: float = Field(default=1, gt=0)
+    min_memory_gib: float = Field(default=0.5, gt=0)
+    sizes: list[VmSize] | None = None  # a menu replaces the steps when given
+    cpu_overcommit: float = Field(default=1.0, ge=1.0)
+    hypervisor_memory: HypervisorMemory = HypervisorMemory()
+    hypervisor_reserved_cores: float = Field(default=0, ge=0)
+    max_vms_per_host: int | None = Field(default=None, ge=1)
+
+
+class NodeReservation(Strict):
+    """Kubernetes node allocatable: a managed-service formula or fixed figures."""
+
+    formula: Literal["eks", "gke", "aks", "fixed"] = "fixed"
+    cpu_millicores: float = Field(default=0, ge=0)  # used by "fixed" (added to formulas otherwise)
+    memory_mib: float = Field(default=0, ge=0)
+    eviction_memory_mib: float = Field(default=100, ge=0)
+
+
+class ContainerOverheads(Strict):
+    """What a container host keeps back, and what each pod costs beyond its request."""
+
+    node_reservation: NodeReservation = NodeReservation()
+    node_os: dict[str, GuestOs] = Field(default_factory=dict)  # extra per node pool OS (e.g. windows)
+    per_pod_memory_mib: float = Field(default=0, ge=0)
+    default_max_pods: int = Field(default=110, ge=1)
+
+
+class Overheads(Strict):
+    """All overheads and the utilisation target (the rest is headroom)."""
+
+    target_utilisation: float = Field(default=1.0, gt=0, le=1)
+    vm: VmOverheads = VmOverheads()
+    container: ContainerOverheads = ContainerOverheads()
+
+
+class VmStrategy(Strict):
+    """What one-VM-per-service pays for, beyond the hosts or instances."""
+
+    hosts: list[str] | None = None  # None = every host model / instance type
+    hypervisor: list[str] = Field(default_factory=list)  # alternatives: cheapest per host
+    guest_os: dict[str, list[str]] = Field(default_factory=dict)  # OS -> alternatives, chosen per host
+    fees: list[str] = Field(default_factory=list)
+
+
+class ContainerStrategy(Strict):
+    """What container-density pays for, beyond the hosts or instances."""
+
+    hosts: list[str] | None = None
+    host_os: dict[str, list[str]] = Field(default_factory=dict)  # node pool OS -> alternatives
+    container_platform: list[str] = Field(default_factory=list)  # alternatives: cheapest per host
+    fees: list[str] = Field(default_factory=list)  # per cluster (unit: cluster)
+    clusters: int = Field(default=1, ge=1)
+
+
+class Strategies(Strict):
+    """Which licences and fees each placement strategy uses."""
+
+    vm_per_service: VmStrategy = Field(default=VmStrategy(), alias="vm-per-service")
+    container_density: ContainerStrategy = Field(default=ContainerStrategy(), alias="container-density")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Catalogue(Strict):
+    """A whole price catalogue: one currency, one kind of host (cloud instances or on-prem models)."""
+
+    name: str = Field(min_length=1)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    as_of: dt.date
+    description: str | None = None
+    sources: dict[str, Source]
+    instance_types: list[InstanceType] = Field(default_factory=list)
+    os_pricing: dict[str, OsPriceRule] = Field(default_factory=dict)
+    host_models: list[HostModel] = Field(default_factory=list)
+    facility: Facility | None = None
+    licences: list[Licence] = Field(default_factory=list)
+    strategies: Strategies = Strategies()
+    overheads: Overheads = Overheads()
+
+    @property
+    def is_cloud(self) -> bool:
+        """Return True for a catalogue of cloud instance types."""
+        return bool(self.instance_types)

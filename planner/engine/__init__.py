@@ -1,0 +1,35 @@
+"""The packing engine: place item groups on host types at the lowest monthly cost.
+
+Public API: `solve_packing`, `validate_packing`, `ffd_packing` and the problem
+classes from `problem.py`. Nothing outside this package needs its other modules.
+"""
+
+from planner.engine.ffd import ffd_packing
+from planner.engine.problem import (
+    HostLoad,
+    HostType,
+    ItemGroup,
+    LicenceOption,
+    Packing,
+    PackingProblem,
+    SolveOptions,
+    host_cost,
+    packing_cost,
+)
+from planner.engine.solve import solve_packing
+from planner.engine.validate import validate_packing
+
+__all__ = [
+    "HostLoad",
+    "HostType",
+    "ItemGroup",
+    "LicenceOption",
+    "Packing",
+    "PackingProblem",
+    "SolveOptions",
+    "ffd_packing",
+    "host_cost",
+    "packing_cost",
+    "solve_packing",
+    "validate_packing",
+]

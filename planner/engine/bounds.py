@@ -1,0 +1,158 @@
+"""Cheap lower bounds on the optimal plan cost: the aggregate host-type LP.
+
+Only valid bounds live here: each is the optimum of a relaxation, used only when
+the LP solved to optimality, and shaded down by a small tolerance. The stronger
+column-generation bound lives in ``colgen.py``; the MILP dual bound in ``milp.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from planner.engine.highs_setup import new_highs
+from planner.engine.instance import Instance, max_copies
+
+# Relative and absolute shading applied to LP optima before they count as bounds.
+BOUND_RTOL = 1e-7
+BOUND_ATOL = 1e-6
+
+
+def shade(value: float) -> float:
+    """Return ``value`` lowered by the bound tolerance (LP optima are floating point)."""
+    return value - abs(value) * BOUND_RTOL - BOUND_ATOL
+
+
+def licence_rate_per_item(inst: Instance) -> np.ndarray:
+    """Return (licence groups, types) array: a valid per-item lower bound of licence cost.
+
+    For n > 0 items on one host, ceil(n/k) * c >= n * c / k for a k-item block
+    option, and c >= n * c / M for an unlimited option when at most M items of the
+    licence group fit on the host. So licence_cost(n) >= n * min over options.
+    """
+    n_lic = len(inst.licence_names)
+    rate = np.zeros((n_lic, inst.n_types))
+    for lic, name in enumerate(inst.licence_names):
+        members = np.flatnonzero(inst.group_licence == lic)
+        for t, host_type in enumerate(inst.types):
+            options = host_type.licence_options.get(name, ())
+            if not options or not inst.compatible[members, t].any():
+                continue
+            compat = members[inst.compatible[members, t]]
+            most_items = min(
+                int(inst.type_slots[t]),
+                int(inst.fit_alone[compat, t].sum()),
+                int(max_copies(inst.group_vcpu[compat].min(), inst.type_vcpu[t])),
+                int(max_copies(inst.group_memory_gib[compat].min(), inst.type_memory_gib[t])),
+            )
+            most_items = max(most_items, 1)
+            per_item = []
+            for option in options:
+                if option.items_per_block is None:
+                    per_item.append(option.block_cost / most_items)
+                else:
+                    per_item.append(option.block_cost / option.items_per_block)
+            rate[lic, t] = max(0.0, min(per_item))
+    return rate
+
+
+@dataclass(frozen=True)
+class AggregateLP:
+    """Result of the aggregate host-type LP."""
+
+    bound: float | None  # valid lower bound on the plan total (None if the LP did not solve)
+    replicas_by_type: np.ndarray  # (groups, types) fractional replicas of each group per type
+    hosts_by_type: np.ndarray  # (types,) fractional host counts
+
+
+def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
+    """Solve the aggregate LP over host types and return its (shaded) optimum as a bound.
+
+    variables  y[s,t] >= 0  replicas of group s on type t (compatible pairs only)
+               n[t]   >= 0  hosts of type t (fractional)
+    minimise   fixed_plan_cost + sum_t fixed_cost_t n[t] + sum_{s,t} licence_rate[g(s),t] y[s,t]
+    subject to sum_t y[s,t] == count_s                          (place_all__s)
+               sum_s vcpu_s y[s,t]       <= vcpu_t n[t]         (cpu_capacity__t)
+               sum_s memory_gib_s y[s,t] <= memory_gib_t n[t]   (memory_capacity__t)
+               sum_s y[s,t]              <= max_items_t n[t]    (slot_capacity__t)
+               y[s,t] <= fit_alone[s,t] n[t]                    (spread__s__t)
+    Every integer plan maps to a feasible point with no higher objective.
+    """
+    n_s, n_t = inst.n_groups, inst.n_types
+    empty = AggregateLP(float(inst.problem.fixed_plan_cost), np.zeros((n_s, n_t)), np.zeros(n_t))
+    if n_s == 0:
+        return empty
+    rate = licence_rate_per_item(inst)
+    pairs = [(s, t) for s in range(n_s) for t in range(n_t) if inst.fit_alone[s, t] > 0]
+    n_y = len(pairs)
+    n_cols = n_y + n_t
+    cost = np.zeros(n_cols)
+    for j, (s, t) in enumerate(pairs):
+        lic = inst.group_licence[s]
+        cost[j] = rate[lic, t] if lic >= 0 else 0.0
+    cost[n_y:] = inst.type_fixed_cost
+    # Rows, built column-wise as (row, col, value) triplets.
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lower: list[float] = []
+    upper: list[float] = []
+    inf = highspy.kHighsInf
+
+    def add_row(entries: list[tuple[int, float]], lo: float, hi: float) -> None:
+        r = len(lower)
+        for c, v in entries:
+            rows.append(r)
+            cols.append(c)
+            vals.append(v)
+        lower.append(lo)
+        upper.append(hi)
+
+    by_group: dict[int, list[int]] = {}
+    by_type: dict[int, list[int]] = {}
+    for j, (s, t) in enumerate(pairs):
+        by_group.setdefault(s, []).append(j)
+        by_type.setdefault(t, []).append(j)
+    for s in range(n_s):
+        add_row([(j, 1.0) for j in by_group.get(s, [])], float(inst.group_count[s]), float(inst.group_count[s]))
+    for t in range(n_t):
+        js = by_type.get(t, [])
+        if not js:
+            continue
+        add_row([(j, inst.group_vcpu[pairs[j][0]]) for j in js] + [(n_y + t, -inst.type_vcpu[t])], -inf, 0.0)
+        add_row(
+            [(j, inst.group_memory_gib[pairs[j][0]]) for j in js] + [(n_y + t, -inst.type_memory_gib[t])], -inf, 0.0
+        )
+        add_row([(j, 1.0) for j in js] + [(n_y + t, -float(inst.type_slots[t]))], -inf, 0.0)
+        for j in js:
+            add_row([(j, 1.0), (n_y + t, -float(inst.fit_alone[pairs[j][0], t]))], -inf, 0.0)
+    highs = new_highs(time_limit)
+    highs.addVars(n_cols, np.zeros(n_cols), np.full(n_cols, inf))
+    highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
+    matrix = _csr(rows, cols, vals, len(lower), n_cols)
+    highs.addRows(len(lower), np.array(lower), np.array(upper), matrix[2].size, matrix[0], matrix[1], matrix[2])
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return AggregateLP(None, np.zeros((n_s, n_t)), np.zeros(n_t))
+    x = np.array(highs.getSolution().col_value)
+    objective = float(highs.getInfo().objective_function_value)
+    y = np.zeros((n_s, n_t))
+    for j, (s, t) in enumerate(pairs):
+        y[s, t] = x[j]
+    bound = shade(float(inst.problem.fixed_plan_cost) + objective)
+    return AggregateLP(bound, y, x[n_y:])
+
+
+def _csr(
+    rows: list[int], cols: list[int], vals: list[float], n_rows: int, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (row starts, column indices, values) of a row-wise sparse matrix."""
+    r = np.asarray(rows, dtype=np.int64)
+    order = np.argsort(r, kind="stable")
+    r = r[order]
+    c = np.asarray(cols, dtype=np.int32)[order]
+    v = np.asarray(vals, dtype=float)[order]
+    starts = np.searchsorted(r, np.arange(n_rows)).astype(np.int32)
+    return starts, c, v

@@ -1,0 +1,165 @@
+"""`solve_packing`: the engine's entry point, which runs the methods in order.
+
+1. FFD (always; the plan we never do worse than) and the aggregate LP bound.
+2. Small models: the aggregated assignment MILP (HiGHS, or CBC on request),
+   warm-started from the incumbent, within the remaining time.
+3. Large models: column generation over host patterns (bound + diving plan),
+   then local improvement.
+Every candidate plan is re-checked (capacity, slots, spread, compatibility,
+coverage) and re-priced before it may replace the incumbent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from planner.engine.bounds import aggregate_lp_bound
+from planner.engine.ffd import best_ffd, right_size
+from planner.engine.highs_setup import use_threads
+from planner.engine.instance import Bin, Instance, build_instance
+from planner.engine.milp import (
+    build_assignment_model,
+    estimate_size,
+    milp_model_counts,
+    solve_assignment_model,
+    start_values,
+)
+from planner.engine.problem import Packing, PackingProblem, SolveOptions, packing_cost
+
+ProgressFn = Callable[[str, float, float | None, float | None], None]
+
+# The assignment MILP is used while it has at most this many x variables
+# (solver-notes.md: it stalls beyond roughly 20-30k binaries).
+MILP_MAX_ASSIGN_VARS = 25_000
+# Spread rows x <= fit * open are added only below this size (they grow the LP).
+MILP_STRONG_LINK_VARS = 12_000
+
+
+class Incumbent:
+    """The best validated plan so far."""
+
+    def __init__(self, inst: Instance) -> None:
+        self.inst = inst
+        self.bins: list[Bin] = []
+        self.cost = float("inf")
+        self.method = "none"
+
+    def offer(self, bins: list[Bin] | None, method: str) -> bool:
+        """Check, right-size and price ``bins``; keep them when strictly cheaper. Return True if kept."""
+        if bins is None or not self.inst.coverage_ok(bins):
+            return False
+        bins = right_size(self.inst, bins)
+        cost = self.inst.plan_cost(bins)
+        if cost < self.cost - 1e-6:
+            self.bins, self.cost, self.method = bins, cost, method
+            return True
+        return False
+
+
+def solve_packing(problem: PackingProblem, options: SolveOptions, progress: ProgressFn | None = None) -> Packing:
+    """Return a cheap, validated packing of ``problem`` with a proven lower bound."""
+    began = time.perf_counter()
+
+    def elapsed() -> float:
+        return time.perf_counter() - began
+
+    def remaining() -> float:
+        return options.time_limit - elapsed()
+
+    def report(phase: str, best: float | None, bound: float | None) -> None:
+        if progress is not None:
+            progress(phase, elapsed(), best, bound)
+
+    if sum(max(0, g.count) for g in problem.items) == 0:
+        cost = float(problem.fixed_plan_cost)
+        return Packing((), cost, cost, "optimal", cost, elapsed(), "empty")
+    inst = build_instance(problem)
+    use_threads(options.threads)
+    notes: list[str] = []
+    incumbent = Incumbent(inst)
+    ffd_bins = best_ffd(inst)
+    incumbent.offer(ffd_bins, "ffd")
+    heuristic_cost = packing_cost(problem, inst.to_host_loads(ffd_bins))
+    report("ffd", incumbent.cost, None)
+
+    bound = float(problem.fixed_plan_cost)
+    aggregate = aggregate_lp_bound(inst, time_limit=max(1.0, 0.25 * remaining()))
+    if aggregate.bound is not None:
+        bound = max(bound, aggregate.bound)
+    report("aggregate-lp", incumbent.cost, bound)
+
+    def gap_closed() -> bool:
+        return incumbent.cost - bound <= options.gap * incumbent.cost + 1e-9
+
+    if not gap_closed() and remaining() > 0.5:
+        usable, counts = milp_model_counts(inst, incumbent.cost, incumbent.bins)
+        size = estimate_size(inst, counts)
+        if size <= MILP_MAX_ASSIGN_VARS:
+            bound = max(bound, _run_milp(inst, options, incumbent, counts, size, remaining, notes, report))
+        else:
+            notes.append(f"assignment MILP skipped ({size} variables); large-problem methods used")
+
+    return _finish(inst, options, incumbent, heuristic_cost, bound, elapsed(), notes)
+
+
+def _run_milp(
+    inst: Instance,
+    options: SolveOptions,
+    incumbent: Incumbent,
+    counts,
+    size: int,
+    remaining: Callable[[], float],
+    notes: list[str],
+    report: Callable[[str, float | None, float | None], None],
+) -> float:
+    """Run the assignment MILP; offer its plan; return the valid bound it proves (or -inf)."""
+    model = build_assignment_model(inst, counts, strong_links=size <= MILP_STRONG_LINK_VARS)
+    start = start_values(inst, model, incumbent.bins)
+    budget = max(1.0, remaining() - 0.5)
+    result = solve_assignment_model(
+        inst, model, options.solver, budget, options.gap, options.threads, options.seed, start
+    )
+    method = "milp-cbc" if options.solver == "cbc" else "milp-highs"
+    if result.bins is not None and not incumbent.offer(result.bins, method):
+        if not inst.coverage_ok(result.bins):
+            notes.append(f"{method} returned an invalid plan; kept the previous one")
+    if result.dual_bound is None:
+        report(method, incumbent.cost, None)
+        return float("-inf")
+    # A plan cheaper than the incumbent lies in the model, so the optimum is at
+    # least min(incumbent, model bound).
+    model_bound = float(inst.problem.fixed_plan_cost) + result.dual_bound
+    model_bound -= abs(model_bound) * 1e-9 + 1e-6
+    proven = min(incumbent.cost, model_bound)
+    report(method, incumbent.cost, proven)
+    return proven
+
+
+def _finish(
+    inst: Instance,
+    options: SolveOptions,
+    incumbent: Incumbent,
+    heuristic_cost: float,
+    bound: float,
+    seconds: float,
+    notes: list[str],
+) -> Packing:
+    """Canonicalise the incumbent into a Packing with status and notes."""
+    hosts = inst.to_host_loads(incumbent.bins)
+    cost = packing_cost(inst.problem, hosts)
+    bound = min(bound, cost)
+    gap = (cost - bound) / cost if cost > 0 else 0.0
+    status = "optimal" if gap <= options.gap + 1e-9 else "feasible"
+    if status == "feasible":
+        notes.append(f"stopped with gap {100 * gap:.2f} % (target {100 * options.gap:.2f} %)")
+    return Packing(
+        hosts=hosts,
+        cost=cost,
+        lower_bound=bound,
+        status=status,
+        heuristic_cost=heuristic_cost,
+        solve_seconds=seconds,
+        method=incumbent.method,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,393 @@
+"""Load a fleet CSV (one row per service) into a ``Fleet``.
+
+The file format, in short (the README has the long version):
+
+- Required columns: ``service``, ``cpu``, ``memory``, ``replicas``. Optional:
+  ``os`` (default linux), ``team``, ``max_per_host`` (default 1), ``arch``
+  (x86_64, arm64 or any; amd64 and aarch64 are accepted as aliases).
+- Header names are case-insensitive; surrounding spaces are stripped. A header
+  may name the unit, and then values are bare numbers: ``cpu_cores``,
+  ``cpu_millicores``, ``memory_mib``, ``memory_gib``. Plain ``cpu`` takes
+  cores or millicores (``0.5``, ``250m``); plain ``memory`` needs a unit
+  (``512Mi``, ``2Gi``, ``1G``). See ``planner.units``.
+- Kubernetes limits: ``cpu_limit`` / ``cpu_limit_cores`` / ``cpu_limit_millicores``
+  and ``memory_limit`` / ``memory_limit_mib`` / ``memory_limit_gib``. A service
+  with a limit but no request is planned at its limit (and a note says so); a
+  request above its limit is an error, as Kubernetes rejects it.
+- Other columns are ignored and listed in a note.
+- UTF-8 with or without BOM, LF or CRLF, quoted fields. Blank rows are skipped.
+- Whole numbers: ``replicas`` and ``max_per_host`` accept ``3`` and ``3.0``
+  (spreadsheets write the latter) but not ``3.5``.
+
+Every problem in the file is reported at once, in file order, one line each:
+``{path}, row {n}, {column}: {found}; expected {expected}``. Row numbers are
+1-based physical lines of the file (the header is normally row 1), so they
+match what an editor shows. Values are read as text and only stripped of
+surrounding whitespace, never coerced.
+
+Nothing here knows about catalogues or which OS names are valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from planner.errors import InputError
+from planner.units import UnitError, format_cpu, format_memory, parse_cpu, parse_memory_gib
+
+__all__ = ["Fleet", "Service", "load_fleet"]
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service of the fleet: the size of one replica and how many there are."""
+
+    name: str
+    vcpu: float  # cores requested per replica (the limit when no request)
+    memory_gib: float  # GiB requested per replica (the limit when no request)
+    replicas: int
+    os: str = "linux"
+    team: str | None = None
+    max_per_host: int = 1  # most replicas of this service on one host
+    arch: str = "any"  # x86_64, arm64 or any
+    row: int = 0  # 1-based line of the CSV (header is row 1)
+    sized_from_limit: tuple[str, ...] = ()  # "cpu" / "memory" when planned at the limit
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """The services of one fleet file, in file order, and notes about how it was read."""
+
+    path: Path
+    name: str
+    services: tuple[Service, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def total_replicas(self) -> int:
+        """Return the number of replicas over all services."""
+        return sum(s.replicas for s in self.services)
+
+
+# Size columns: quantity -> {header: unit passed to planner.units (None = unit in the value)}.
+_SIZE_COLUMNS: dict[str, dict[str, str | None]] = {
+    "cpu": {"cpu": None, "cpu_cores": "cores", "cpu_millicores": "millicores"},
+    "memory": {"memory": None, "memory_mib": "mib", "memory_gib": "gib"},
+    "cpu_limit": {"cpu_limit": None, "cpu_limit_cores": "cores", "cpu_limit_millicores": "millicores"},
+    "memory_limit": {"memory_limit": None, "memory_limit_mib": "mib", "memory_limit_gib": "gib"},
+}
+_PLAIN_COLUMNS = ("service", "replicas", "os", "team", "max_per_host", "arch")
+_KNOWN = {*_PLAIN_COLUMNS, *(h for group in _SIZE_COLUMNS.values() for h in group)}
+# Headers people write for a required column; only used to suggest the right name.
+_HINTS = {
+    "service": ("name", "service_name", "app", "application", "deployment", "workload"),
+    "replicas": ("replica", "count", "instances", "pods", "num_replicas"),
+    "cpu": ("vcpu", "vcpus", "cpus", "cores", "cpu_request", "requests_cpu", "cpu_m", "millicores"),
+    "memory": ("mem", "ram", "memory_request", "requests_memory", "mem_mib", "memory_mb", "memory_gb"),
+}
+_ARCH = {"any": "any", "x86_64": "x86_64", "amd64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
+_WHOLE_RE = re.compile(r"^\d+(?:\.0*)?$")
+_MAGIC = (
+    (b"PK\x03\x04", "a zip archive (an .xlsx workbook?)"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Office file (an .xls workbook?)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xff\xfe", "UTF-16 text"),
+    (b"\xfe\xff", "UTF-16 text"),
+)
+_NOT_TEXT = "expected a comma-separated text file saved as UTF-8"
+
+
+class _Bad(Exception):
+    """A value that failed a check: what was found and what was expected."""
+
+    def __init__(self, found: str, expected: str) -> None:
+        super().__init__(found)
+        self.found, self.expected = found, expected
+
+
+def load_fleet(path: Path) -> Fleet:
+    """Read the fleet CSV at ``path``; raise ``InputError`` listing every problem in it."""
+    path = Path(path)
+    records = _read_records(path)
+    problems: list[tuple[int, int, str]] = []  # (row, column index, message) for sorting
+    header_row, header = records[0]
+    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+        if len(header) == 1 and separator in header[0]:
+            raise InputError(f"{path}, row {header_row}: the header is separated by {name} ({header[0]!r}); "
+                             "expected commas: export the sheet as CSV (comma-separated)")
+    columns, notes = _map_header(path, header_row, header, problems)
+    services: list[Service] = []
+    first_row_of: dict[str, int] = {}
+    unsized: list[tuple[str, int, list[str]]] = []
+    from_limit: list[str] = []
+    for row, fields in records[1:]:
+        if len(fields) != len(header):
+            problems.append((row, -1, f"{path}, row {row}: {len(fields)} fields; expected {len(header)}, "
+                             "as many as the header row (an unquoted comma inside a value?)"))
+            continue
+        service = _read_row(path, row, fields, header, columns, problems, unsized)
+        name = fields[columns["service"]].strip() if "service" in columns else ""
+        if name:
+            if name in first_row_of:
+                problems.append((row, columns["service"], f"{path}, row {row}, {header[columns['service']]}: "
+                                 f"{name!r} already used in row {first_row_of[name]}; expected unique service names"))
+            else:
+                first_row_of[name] = row
+        if service is not None:
+            services.append(service)
+            if service.sized_from_limit:
+                from_limit.append(f"{service.name} ({', '.join(service.sized_from_limit)})")
+    if unsized:
+        problems.append((unsized[0][1], len(header), _unsized_message(path, unsized)))
+    if len(records) == 1 and not problems:
+        problems.append((header_row, -1, f"{path}: no services (the file has a header row but no rows); "
+                         "expected one row per service"))
+    if problems:
+        problems.sort(key=lambda p: (p[0], p[1]))
+        count = len(problems)
+        raise InputError([p[2] for p in problems], header=f"{path}: {count} problems" if count > 1 else None)
+    if from_limit:
+        notes.append(f"planned at limit (no request): {', '.join(from_limit)}")
+    return Fleet(path=path, name=path.stem, services=tuple(services), notes=tuple(notes))
+
+
+def _read_records(path: Path) -> list[tuple[int, list[str]]]:
+    """Return the non-blank CSV records of ``path`` with their 1-based first line."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"cannot read {path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"cannot read {path}: it is a directory; expected a fleet CSV file") from None
+    except PermissionError:
+        raise InputError(f"cannot read {path}: permission denied") from None
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror or err}") from None
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise InputError(f"{path}: not a UTF-8 text CSV (it looks like {what}); {_NOT_TEXT}")
+    if b"\x00" in data:
+        raise InputError(f"{path}: not a UTF-8 text CSV (it contains NUL bytes: a binary file?); {_NOT_TEXT}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InputError(f"{path}: not a UTF-8 text CSV (byte 0x{data[err.start]:02x} on line {line} is not "
+                         f"UTF-8; saved as Latin-1/Windows-1252?); {_NOT_TEXT}") from None
+    if not text.strip():
+        raise InputError(f"{path}: empty file; expected a header row such as service,cpu,memory,replicas "
+                         "and one row per service")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    line = 0
+    try:
+        for fields in reader:
+            start, line = line + 1, reader.line_num
+            if any(f.strip() for f in fields):
+                records.append((start, fields))
+    except csv.Error as err:
+        raise InputError(f"{path}, row {line + 1}: malformed CSV ({err}); expected fields separated by commas, "
+                         'a value with commas or quotes "quoted like this"') from None
+    return records
+
+
+def _map_header(
+    path: Path, row: int, header: list[str], problems: list[tuple[int, int, str]]
+) -> tuple[dict[str, int], list[str]]:
+    """Return {column or quantity name: index} for the known columns, and notes on the rest."""
+    names = [h.strip().lower() for h in header]
+    columns: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    unknown: list[int] = []
+    for index, name in enumerate(names):
+        if name in seen:
+            problems.append((row, index, f"{path}, row {row}, {header[index].strip()}: column appears twice "
+                             f"(columns {seen[name] + 1} and {index + 1}); expected each column once"))
+            continue
+        seen[name] = index
+        if name not in _KNOWN:
+            unknown.append(index)
+    for quantity, group in _SIZE_COLUMNS.items():
+        present = [names[i] for i in sorted(seen.values()) if names[i] in group]
+        if len(present) > 1:
+            problems.append((row, seen[present[1]], f"{path}, row {row}, {' and '.join(present)}: two columns for "
+                             f"{quantity.replace('_', ' ')}; expected one of {', '.join(group)}"))
+        if present:
+            columns[quantity] = seen[present[0]]
+    for name in _PLAIN_COLUMNS:
+        if name in seen:
+            columns[name] = seen[name]
+    unknown_names = [names[i] for i in unknown if names[i]]
+    for required in ("service", "cpu", "memory", "replicas"):
+        if required in columns or f"{required}_limit" in columns:
+            continue
+        accepted = list(_SIZE_COLUMNS.get(required, {required: None}))
+        if required in _SIZE_COLUMNS:
+            accepted += list(_SIZE_COLUMNS[f"{required}_limit"])
+        guess = _guess(unknown_names, accepted, _HINTS.get(required, ()))
+        hint = f"; did you mean {guess[1]!r} instead of {guess[0]!r}?" if guess else ""
+        found = ", ".join(h.strip() for h in header if h.strip())
+        problems.append((row, len(header), f"{path}, row {row}, header: no {required!r} column (columns are: "
+                         f"{found}); expected {', '.join(accepted[:2])} or {accepted[2]}{hint}"
+                         if len(accepted) > 1 else
+                         f"{path}, row {row}, header: no {required!r} column (columns are: {found}); "
+                         f"expected a column named {required}{hint}"))
+    notes: list[str] = []
+    if unknown:
+        described = []
+        for i in unknown:
+            if not names[i]:
+                described.append(f"(unnamed column {i + 1})")
+                continue
+            close = difflib.get_close_matches(names[i], sorted(_KNOWN), n=1, cutoff=0.75)
+            described.append(f"{header[i].strip()} (did you mean {close[0]}?)" if close else header[i].strip())
+        notes.append(f"ignored columns: {', '.join(described)}")
+    return columns, notes
+
+
+def _guess(unknown: list[str], accepted: list[str], hints: tuple[str, ...]) -> tuple[str, str] | None:
+    """Return (unknown header, accepted name) when an unknown header looks like a misspelt one."""
+    for name in unknown:
+        close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.75)
+        if close:
+            return name, close[0]
+        if name in hints:
+            return name, accepted[0]
+    return None
+
+
+def _read_row(
+    path: Path,
+    row: int,
+    fields: list[str],
+    header: list[str],
+    columns: dict[str, int],
+    problems: list[tuple[int, int, str]],
+    unsized: list[tuple[str, int, list[str]]],
+) -> Service | None:
+    """Return the row's ``Service``, or None after adding its problems to ``problems``."""
+    before = len(problems)
+
+    def check(key: str, parse: Callable[[str], _T], default: _T | None = None) -> _T | None:
+        if key not in columns:
+            return default
+        index = columns[key]
+        try:
+            return parse(fields[index].strip())
+        except (_Bad, UnitError) as bad:
+            problems.append((row, index, f"{path}, row {row}, {header[index].strip()}: {bad.found}; "
+                             f"expected {bad.expected}"))
+            return None
+
+    def size(key: str) -> float | None:
+        if key not in columns or not fields[columns[key]].strip():
+            return None
+        name = header[columns[key]].strip().lower()
+        unit = _SIZE_COLUMNS[key][name]
+        parse = parse_cpu if key.startswith("cpu") else parse_memory_gib
+        return check(key, lambda text: parse(text, unit))
+
+    name = check("service", _service_name, "")
+    replicas = check("replicas", lambda t: _whole(t, "replicas", required=True))
+    max_per_host = check("max_per_host", lambda t: _whole(t, "max_per_host", required=False), 1)
+    arch = check("arch", _arch, "any")
+    os_name = fields[columns["os"]].strip().lower() if "os" in columns else ""
+    team = fields[columns["team"]].strip() if "team" in columns else ""
+    sized: dict[str, float] = {}
+    from_limit: list[str] = []
+    missing: list[str] = []
+    for quantity in ("cpu", "memory"):
+        request_text = fields[columns[quantity]].strip() if quantity in columns else ""
+        limit_key = f"{quantity}_limit"
+        limit_text = fields[columns[limit_key]].strip() if limit_key in columns else ""
+        request, limit = size(quantity), size(limit_key)
+        if quantity not in columns and limit_key not in columns:
+            continue  # the header problem already says so
+        if not request_text and not limit_text:
+            missing.append(quantity)
+        elif request is not None and limit is not None and request > limit:
+            fmt = format_cpu if quantity == "cpu" else format_memory
+            index = columns[quantity]
+            problems.append((row, index, f"{path}, row {row}, {header[index].strip()}: request {fmt(request)} is "
+                             f"above its limit {fmt(limit)} ({header[columns[limit_key]].strip()}); expected a "
+                             "request <= limit (Kubernetes rejects such a pod)"))
+        elif request is not None:
+            sized[quantity] = request
+        elif limit is not None and not request_text:
+            sized[quantity] = limit
+            from_limit.append(quantity)
+    if missing:
+        unsized.append((name or "(no name)", row, missing))
+    if len(problems) > before or missing or "cpu" not in sized or "memory" not in sized:
+        return None
+    if name is None or replicas is None or max_per_host is None or arch is None:
+        return None  # unreachable: each None came with a problem above
+    return Service(
+        name=name,
+        vcpu=sized["cpu"],
+        memory_gib=sized["memory"],
+        replicas=replicas,
+        os=os_name or "linux",
+        team=team or None,
+        max_per_host=max_per_host,
+        arch=arch,
+        row=row,
+        sized_from_limit=tuple(from_limit),
+    )
+
+
+def _service_name(text: str) -> str:
+    if not text:
+        raise _Bad("empty service name", "a service name, unique in the file")
+    return text
+
+
+def _whole(text: str, column: str, *, required: bool) -> int:
+    """Return ``text`` as a whole number >= 1 ("3" and "3.0", not "3.5")."""
+    what = "a whole number of replicas >= 1" if column == "replicas" else "a whole number >= 1 (default 1)"
+    if not text:
+        if required:
+            raise _Bad("empty", what)
+        return 1
+    if not _WHOLE_RE.match(text):
+        if re.match(r"^-\d", text):
+            raise _Bad(f"{text!r} is negative", what)
+        if re.match(r"^\d*\.\d+$", text):
+            raise _Bad(f"{text!r} is not a whole number", what)
+        raise _Bad(f"{text!r} is not a number", what)
+    value = int(text.split(".")[0])
+    if value < 1:
+        raise _Bad(f"{text!r} is zero", what + (" (remove a service that runs no replicas)" if required else ""))
+    return value
+
+
+def _arch(text: str) -> str:
+    if not text:
+        return "any"
+    key = text.lower().replace("-", "_")
+    if key not in _ARCH:
+        raise _Bad(f"{text!r} is not a CPU architecture", "x86_64 (or amd64), arm64 (or aarch64), or any")
+    return _ARCH[key]
+
+
+def _unsized_message(path: Path, unsized: list[tuple[str, int, list[str]]]) -> str:
+    """One message naming every service that has neither a request nor a limit."""
+    both = all(len(m) == 2 for _, _, m in unsized)
+    quantities = sorted({q for _, _, m in unsized for q in m}, key=["cpu", "memory"].index)
+    listed = ", ".join(
+        f"{name} (row {row})" if both else f"{name} (row {row}: {', '.join(m)})" for name, row, m in unsized
+    )
+    count = len(unsized)
+    noun = "service declares" if count == 1 else "services declare"
+    return (f"{path}: {count} {noun} neither a request nor a limit for {'/'.join(quantities)}: {listed}; "
+            f"expected a request (or a limit) for each: add {' and '.join(quantities)} requests")

@@ -1,0 +1,129 @@
+"""Load and validate -> build each strategy's model -> solve -> price -> check. What the CLI and tests call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planner.catalogue import Catalogue, load_catalogue
+from planner.check import check_plan
+from planner.engine import solve_packing
+from planner.engine.problem import SolveOptions
+from planner.errors import InputError, PlannerError
+from planner.fleet import Fleet, load_fleet
+from planner.plans import Plan, extract_plan
+from planner.price_refs import UsedPrice, refs_used
+from planner.strategies import STRATEGIES, StrategyModel, build_container_model, build_vm_model
+
+Progress = Callable[[str, str, float, float | None, float | None], None]
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How to plan: solver, per-strategy time limit (s), relative gap target."""
+
+    solver: str = "highs"
+    time_limit: float = 60.0
+    gap: float = 0.001
+    strategies: tuple[str, ...] = STRATEGIES
+
+
+@dataclass(frozen=True)
+class Delta:
+    """How much the cheaper strategy saves against the dearer one, per month."""
+
+    absolute: float
+    percent: float
+    cheaper: str
+
+
+@dataclass(frozen=True)
+class PlanningResult:
+    """Everything a report needs."""
+
+    fleet: Fleet
+    catalogue: Catalogue
+    catalogue_path: Path
+    options: PlanOptions
+    plans: tuple[Plan, ...]
+    models: tuple[StrategyModel, ...]
+    prices_used: tuple[UsedPrice, ...]
+    run_at: dt.datetime
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def delta(self) -> Delta | None:
+        """Return the saving of the cheaper plan, or None with fewer than two plans."""
+        if len(self.plans) < 2:
+            return None
+        a, b = sorted(self.plans, key=lambda p: (p.total_cost, p.strategy))[:2]
+        absolute = b.total_cost - a.total_cost
+        percent = 100.0 * absolute / b.total_cost if b.total_cost else 0.0
+        return Delta(absolute, percent, a.strategy)
+
+    @property
+    def unverified_prices(self) -> tuple[UsedPrice, ...]:
+        """Return the used prices that are placeholders or from unverified sources."""
+        return tuple(p for p in self.prices_used if p.unverified)
+
+
+def load_inputs(fleet_path: Path, pricing_path: Path) -> tuple[Fleet, Catalogue]:
+    """Load both inputs, reporting the problems of both files together."""
+    errors: list[str] = []
+    fleet = catalogue = None
+    try:
+        fleet = load_fleet(fleet_path)
+    except InputError as err:
+        errors += err.problems if not err.header else [err.render()]
+    try:
+        catalogue = load_catalogue(pricing_path)
+    except InputError as err:
+        errors += err.problems if not err.header else [err.render()]
+    if errors:
+        raise InputError(errors, header=f"{len(errors)} problem(s) in the input files:" if len(errors) > 1 else None)
+    assert fleet is not None and catalogue is not None
+    return fleet, catalogue
+
+
+def build_models(fleet: Fleet, catalogue: Catalogue, pricing_path: Path,
+                 strategies: tuple[str, ...] = STRATEGIES) -> tuple[StrategyModel, ...]:
+    """Build each strategy's packing problem; report every unplaceable service of all strategies at once."""
+    builders = {"vm-per-service": build_vm_model, "container-density": build_container_model}
+    models, errors = [], []
+    for name in strategies:
+        try:
+            models.append(builders[name](fleet, catalogue, str(pricing_path)))
+        except PlannerError as err:
+            errors.append(err)
+    if errors:
+        if len(errors) == 1:
+            raise errors[0]
+        raise type(errors[0])("\n".join(dict.fromkeys(str(e) for e in errors)))
+    return tuple(models)
+
+
+def run_plan(fleet_path: Path, pricing_path: Path, options: PlanOptions = PlanOptions(),
+             progress: Progress | None = None) -> PlanningResult:
+    """Load inputs, solve every strategy, price and check the plans."""
+    fleet, catalogue = load_inputs(fleet_path, pricing_path)
+    models = build_models(fleet, catalogue, pricing_path, options.strategies)
+    solve_options = SolveOptions(solver=options.solver, time_limit=options.time_limit, gap=options.gap)  # type: ignore[arg-type]
+    plans = []
+    for model in models:
+        def report(phase: str, elapsed: float, cost: float | None, bound: float | None,
+                   _strategy: str = model.strategy) -> None:
+            if progress is not None:
+                progress(_strategy, phase, elapsed, cost, bound)
+        packing = solve_packing(model.problem, solve_options, report)
+        plan = extract_plan(model, packing)
+        problems = check_plan(plan, model, fleet, catalogue)
+        if problems:  # a bug, not a user error: keep the traceback
+            raise AssertionError(f"{model.strategy} plan failed the independent check:\n" + "\n".join(problems))
+        plans.append(plan)
+    refs = {line.ref for p in plans for line in [*p.plan_lines, *(ln for h in p.hosts for ln in h.lines)]}
+    notes = list(fleet.notes)
+    return PlanningResult(fleet, catalogue, pricing_path, options, tuple(plans), models,
+                          tuple(refs_used(refs, catalogue)), dt.datetime.now().replace(microsecond=0),
+                          tuple(notes))

@@ -1,0 +1,1 @@
+"""Reports: JSON data, the Excel workbook, the terminal summary."""

@@ -1,0 +1,53 @@
+"""The short terminal summary (rich): totals, delta, winner, status and gap, unverified prices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from planner.pipeline import PlanningResult
+
+
+def money(amount: float, currency: str) -> str:
+    """Return an amount like ``USD 1,234.56``."""
+    return f"{currency} {amount:,.2f}"
+
+
+def render_summary(result: PlanningResult, outputs: list[Path], console: Console) -> None:
+    """Print the summary of a planning run."""
+    cur = result.catalogue.currency
+    fleet = result.fleet
+    console.print(
+        f"[bold]{fleet.name}[/]: {len(fleet.services)} services, {fleet.total_replicas} replicas "
+        f"- priced with [bold]{result.catalogue.name}[/] (as of {result.catalogue.as_of})"
+    )
+    table = Table(show_header=True, header_style="bold")
+    for col in ("strategy", "per month", "per year", "hosts", "status", "proven gap"):
+        table.add_column(col, justify="left" if col in ("strategy", "status") else "right")
+    for plan in result.plans:
+        table.add_row(
+            plan.strategy, money(plan.total_cost, cur), money(plan.total_cost * 12, cur), str(len(plan.hosts)),
+            plan.status, f"{plan.gap * 100:.2f} %",
+        )
+    console.print(table)
+    delta = result.delta
+    if delta is not None:
+        console.print(
+            f"[bold green]{delta.cheaper}[/] is cheaper by {money(delta.absolute, cur)} per month "
+            f"({delta.percent:.1f} %, {money(delta.absolute * 12, cur)} per year)"
+        )
+    for plan in result.plans:
+        if plan.status != "optimal":
+            console.print(f"[yellow]{plan.strategy}: stopped at a limit; no plan can cost less than "
+                          f"{money(plan.lower_bound, cur)} (gap {plan.gap * 100:.2f} %)[/]")
+    notes = [*result.notes, *dict.fromkeys(n for p in result.plans for n in p.notes)]
+    for note in notes:
+        console.print(f"[dim]note: {note}[/]")
+    if result.unverified_prices:
+        console.print(f"[yellow]{len(result.unverified_prices)} price(s) used are unverified placeholders:[/]")
+        for p in result.unverified_prices:
+            console.print(f"[yellow]  - {p.ref}: {p.amount:g} {p.unit} ({p.source_title})[/]")
+    for path in outputs:
+        console.print(f"wrote [bold]{path}[/]")

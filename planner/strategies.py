@@ -1,0 +1,509 @@
+"""Turn a fleet and a catalogue into the packing problem of each placement strategy.
+
+vm-per-service: every replica runs in its own VM, sized to its request plus the guest
+OS footprint. On a cloud catalogue every VM is an instance (hosts hold one item each);
+on an on-prem catalogue VMs are packed onto hypervisor hosts, with CPU overcommit,
+hypervisor memory overheads and per-host guest OS licence choices.
+
+container-density: every replica is a pod on a Kubernetes node; nodes are split into
+OS pools (Windows pods only on Windows nodes); allocatable capacity is the node's
+capacity minus reservations and OS overhead, times the utilisation target.
+
+Only the cost *rules* live here; money comes from ``planner.pricing``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from planner.catalogue.schema import Catalogue, HostModel, InstanceType, Licence, NodeReservation
+from planner.engine.problem import HostType, ItemGroup, LicenceOption, PackingProblem
+from planner.errors import InfeasibleError, InputError
+from planner.fleet import Fleet, Service
+from planner.pricing import (
+    Machine,
+    host_licence_monthly,
+    host_licence_units,
+    is_host_scoped,
+    licence_unit_monthly,
+    monthly_amount,
+    power_monthly,
+    vm_licence_units,
+)
+
+VM_PER_SERVICE = "vm-per-service"
+CONTAINER_DENSITY = "container-density"
+STRATEGIES = (VM_PER_SERVICE, CONTAINER_DENSITY)
+
+# Cost categories, in the order reports show them.
+INSTANCES = "instances"
+HARDWARE = "hardware"
+SUPPORT = "support_and_rack"
+POWER = "power_and_facility"
+HYPERVISOR = "hypervisor_licences"
+GUEST_OS = "guest_os_licences"
+HOST_OS = "host_os_licences"
+PLATFORM = "container_platform_licences"
+FEES = "cluster_fees"
+CATEGORIES = (INSTANCES, HARDWARE, SUPPORT, POWER, HYPERVISOR, GUEST_OS, HOST_OS, PLATFORM, FEES)
+ROLE_CATEGORY = {
+    "hypervisor": HYPERVISOR,
+    "guest_os": GUEST_OS,
+    "host_os": HOST_OS,
+    "container_platform": PLATFORM,
+    "fee": FEES,
+}
+MIB_PER_GIB = 1024.0
+WINDOWS = "windows"
+LINUX = "linux"
+
+
+@dataclass(frozen=True)
+class LicenceLine:
+    """A licence (or licence-included OS price) paid on one host or for the whole plan."""
+
+    category: str
+    name: str
+    product: str
+    units: float
+    monthly: float
+    ref: str = ""  # the catalogue price behind it, e.g. "licences.vvf.price" (see planner.price_refs)
+
+
+@dataclass(frozen=True)
+class HostOffer:
+    """One host type under one strategy: what it offers and what an empty one costs."""
+
+    name: str
+    base: InstanceType | HostModel
+    pool: str | None  # container: node OS pool; cloud VM mode: the VM's OS; on-prem VM mode: None
+    vcpu: float  # offered to items (allocatable)
+    memory_gib: float
+    max_items: int
+    fixed_lines: tuple[LicenceLine, ...]  # every cost of an empty host, by category
+    group_options: dict[str, tuple[tuple[Licence, LicenceOption, int], ...]] = field(default_factory=dict)
+
+    @property
+    def fixed_cost(self) -> float:
+        """Return the monthly cost of an empty host of this type."""
+        return sum(line.monthly for line in self.fixed_lines)
+
+    @property
+    def arch(self) -> str:
+        """Return the CPU architecture of the host."""
+        return self.base.arch
+
+
+@dataclass(frozen=True)
+class ReplicaShape:
+    """How one replica of a service is sized under a strategy."""
+
+    service: Service
+    size_vcpu: float  # the VM (vm-per-service) or the pod request (container-density)
+    size_memory_gib: float
+    host_vcpu: float  # what it takes from its host
+    host_memory_gib: float
+    licence_group: str | None
+    pool: str | None
+
+
+@dataclass(frozen=True)
+class StrategyModel:
+    """A strategy's packing problem plus everything needed to price and explain its plan."""
+
+    strategy: str
+    offers: tuple[HostOffer, ...]
+    shapes: dict[str, ReplicaShape]
+    problem: PackingProblem
+    plan_lines: tuple[LicenceLine, ...]
+    notes: tuple[str, ...]
+
+    def offer(self, name: str) -> HostOffer:
+        """Return the host offer called ``name``."""
+        for o in self.offers:
+            if o.name == name:
+                return o
+        raise KeyError(name)
+
+
+# --- sizes -------------------------------------------------------------------------
+
+
+def _round_up(value: float, step: float, minimum: float) -> float:
+    return max(minimum, math.ceil(round(value / step, 9)) * step)
+
+
+def kube_reserved(res: NodeReservation, vcpu: float, memory_gib: float, max_pods: int) -> tuple[float, float]:
+    """Return (vCPU, GiB) a Kubernetes node keeps for the system, by the managed service's formula.
+
+    EKS (amazon-eks-ami bootstrap.sh): CPU 6 % of the first core, 1 % of the second,
+    0.5 % of cores 3-4, 0.25 % above; memory 11 MiB x max pods + 255 MiB.
+    GKE: same CPU tiers; memory 25 % of the first 4 GiB, 20 % of the next 4, 10 % of
+    the next 8, 6 % of the next 112, 2 % above 128 GiB. AKS (>= 1.29): CPU by core
+    count table; memory min(20 MB x max pods + 50 MB, 25 % of RAM). Eviction memory
+    and the fixed figures are added to every formula.
+    """
+    cores = vcpu
+    cpu_m = res.cpu_millicores
+    mem_mib = res.memory_mib + res.eviction_memory_mib
+    if res.formula in ("eks", "gke"):
+        tiers = [(1, 0.06), (1, 0.01), (2, 0.005), (math.inf, 0.0025)]
+        left = cores
+        for width, share in tiers:
+            take = min(left, width)
+            cpu_m += take * share * 1000
+            left -= take
+            if left <= 0:
+                break
+    if res.formula == "eks":
+        mem_mib += 11 * max_pods + 255
+    elif res.formula == "gke":
+        left = memory_gib
+        for width, share in [(4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06), (math.inf, 0.02)]:
+            take = min(left, width)
+            mem_mib += take * share * MIB_PER_GIB
+            left -= take
+            if left <= 0:
+                break
+    elif res.formula == "aks":
+        table = [(1, 60), (2, 100), (4, 140), (8, 180), (16, 260), (32, 420), (64, 740)]
+        cpu_m += max(m for c, m in table if c <= max(1, cores)) if cores >= 1 else 60
+        mb = 1_000_000 / 2**20
+        mem_mib += min(20 * mb * max_pods + 50 * mb, 0.25 * memory_gib * MIB_PER_GIB)
+    return cpu_m / 1000.0, mem_mib / MIB_PER_GIB
+
+
+def vm_size(service: Service, catalogue: Catalogue) -> tuple[float, float]:
+    """Return (vCPU, GiB) of the VM one replica needs: request + guest OS footprint, rounded."""
+    vm = catalogue.overheads.vm
+    foot = vm.guest_os.get(service.os) or vm.guest_os.get(LINUX if service.os != WINDOWS else WINDOWS)
+    need_vcpu = service.vcpu + (foot.vcpu if foot else 0.0)
+    need_mem = service.memory_gib + (foot.memory_gib if foot else 0.0)
+    if catalogue.is_cloud:
+        return need_vcpu, need_mem
+    if vm.sizes:
+        fits = [s for s in vm.sizes if s.vcpu >= need_vcpu - 1e-9 and s.memory_gib >= need_mem - 1e-9]
+        if fits:
+            best = min(fits, key=lambda s: (s.vcpu * 4 + s.memory_gib, s.vcpu))
+            return best.vcpu, best.memory_gib
+        return need_vcpu, need_mem  # reported as unplaceable by the fit check
+    return (
+        _round_up(need_vcpu, vm.vcpu_step, vm.min_vcpu),
+        _round_up(need_mem, vm.memory_step_gib, vm.min_memory_gib),
+    )
+
+
+# --- cost lines --------------------------------------------------------------------
+
+
+def _licences(catalogue: Catalogue, names: Iterable[str]) -> list[Licence]:
+    by_name = {lic.name: lic for lic in catalogue.licences}
+    return [by_name[n] for n in names]
+
+
+def _cheapest_static(licences: list[Licence], machine: Machine) -> LicenceLine | None:
+    """Return the cheapest full licensing of a host among alternatives (ties: first listed)."""
+    best: LicenceLine | None = None
+    for lic in licences:
+        line = LicenceLine(
+            ROLE_CATEGORY[lic.role], lic.name, lic.product,
+            host_licence_units(lic, machine), host_licence_monthly(lic, machine), f"licences.{lic.name}.price",
+        )
+        if best is None or line.monthly < best.monthly - 1e-12:
+            best = line
+    return best
+
+
+def _base_lines(catalogue: Catalogue, base: InstanceType | HostModel) -> list[LicenceLine]:
+    if isinstance(base, InstanceType):
+        return [LicenceLine(INSTANCES, base.name, "instance", 1, monthly_amount(base.price),
+                            f"instance_types.{base.name}.price")]
+    lines = [LicenceLine(HARDWARE, base.name, "amortised purchase", 1,
+                         monthly_amount(base.purchase, base.amortisation_months), f"host_models.{base.name}.purchase")]
+    if base.support is not None:
+        lines.append(LicenceLine(SUPPORT, base.name, "support and rack", 1, monthly_amount(base.support),
+                                 f"host_models.{base.name}.support"))
+    assert catalogue.facility is not None
+    power_ref = "facility.colocation_per_kw" if catalogue.facility.colocation_per_kw else "facility.electricity_per_kwh"
+    lines.append(LicenceLine(POWER, base.name, f"{base.power_watts:g} W", base.power_watts / 1000,
+                             power_monthly(base, catalogue.facility), power_ref))
+    return lines
+
+
+def _cloud_os_line(catalogue: Catalogue, inst: InstanceType, os_name: str, category: str) -> LicenceLine | None:
+    """Return the licence-included OS price of an instance, or None when the OS is free on it."""
+    if os_name in inst.os_prices:
+        return LicenceLine(category, f"{os_name} on {inst.name}", os_name, 1, monthly_amount(inst.os_prices[os_name]),
+                           f"instance_types.{inst.name}.os_prices.{os_name}")
+    rule = catalogue.os_pricing.get(os_name)
+    if rule is None:
+        return None
+    units = inst.vcpu if rule.per == "vcpu" else 1
+    return LicenceLine(category, f"{os_name} licence-included", os_name, units,
+                       units * monthly_amount(rule.price), f"os_pricing.{os_name}.price")
+
+
+def cloud_os_available(catalogue: Catalogue, inst: InstanceType, os_name: str) -> bool:
+    """Return True when instances of this type can run ``os_name`` (Linux always can)."""
+    if os_name in inst.os_prices:
+        return True
+    rule = catalogue.os_pricing.get(os_name)
+    if rule is None:
+        return os_name == LINUX
+    return inst.arch in rule.arch and not (rule.exclude_burstable and inst.burstable)
+
+
+def _bases(catalogue: Catalogue, names: list[str] | None) -> list[InstanceType | HostModel]:
+    bases: list[InstanceType | HostModel] = [*catalogue.instance_types, *catalogue.host_models]
+    if names is None:
+        return bases
+    wanted = set(names)
+    return [b for b in bases if b.name in wanted]
+
+
+def _fee_lines(catalogue: Catalogue, fees: list[str], clusters: int) -> tuple[list[LicenceLine], list[Licence]]:
+    """Return plan-level lines for per-cluster fees, and the fees charged per host instead."""
+    plan, per_host = [], []
+    for lic in _licences(catalogue, fees):
+        if lic.unit == "cluster":
+            plan.append(LicenceLine(FEES, lic.name, lic.product, clusters, clusters * licence_unit_monthly(lic),
+                                    f"licences.{lic.name}.price"))
+        else:
+            per_host.append(lic)
+    return plan, per_host
+
+
+# --- builders ----------------------------------------------------------------------
+
+
+def _os_errors(fleet: Fleet, known: set[str], where: str) -> list[str]:
+    missing: dict[str, list[str]] = {}
+    for s in fleet.services:
+        if s.os not in known:
+            missing.setdefault(s.os, []).append(f"{s.name} (row {s.row})")
+    return [
+        f"{fleet.path}: os '{os_name}' used by {', '.join(names)} has no price in {where}; "
+        f"expected one of {', '.join(sorted(known))}"
+        for os_name, names in missing.items()
+    ]
+
+
+def _arch_ok(service: Service, offer: HostOffer) -> bool:
+    return service.arch == "any" or service.arch == offer.arch
+
+
+def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str) -> StrategyModel:
+    """Build the one-VM-per-service packing problem."""
+    strat = catalogue.strategies.vm_per_service
+    vm = catalogue.overheads.vm
+    util = catalogue.overheads.target_utilisation
+    offers: list[HostOffer] = []
+    plan_lines: list[LicenceLine] = []
+    notes: list[str] = []
+    fees, per_host_fees = _fee_lines(catalogue, strat.fees, 1)
+    plan_lines += fees
+    guest = {os_name: _licences(catalogue, names) for os_name, names in strat.guest_os.items()}
+    used_os = sorted({s.os for s in fleet.services})
+
+    if catalogue.is_cloud:
+        known = {LINUX} | set(catalogue.os_pricing) | {o for i in catalogue.instance_types for o in i.os_prices}
+        known |= set(guest)
+        errors = _os_errors(fleet, known, f"{catalogue_path} (os_pricing)")
+        if errors:
+            raise InputError(errors)
+        for inst in _bases(catalogue, strat.hosts):
+            assert isinstance(inst, InstanceType)
+            machine = Machine.of(inst)
+            for os_name in used_os:
+                if not cloud_os_available(catalogue, inst, os_name) and os_name not in guest:
+                    continue
+                lines = _base_lines(catalogue, inst) + [
+                    LicenceLine(ROLE_CATEGORY[lic.role], lic.name, lic.product,
+                                host_licence_units(lic, machine), host_licence_monthly(lic, machine),
+                                f"licences.{lic.name}.price")
+                    for lic in per_host_fees
+                ]
+                os_line = _cloud_os_line(catalogue, inst, os_name, GUEST_OS)
+                if os_line is not None:
+                    lines.append(os_line)
+                hyp = _cheapest_static(_licences(catalogue, strat.hypervisor), machine)
+                if hyp:
+                    lines.append(hyp)
+                name = inst.name if os_name == LINUX else f"{inst.name} ({os_name})"
+                offers.append(HostOffer(name, inst, os_name, inst.vcpu, inst.memory_gib, 1, tuple(lines),
+                                        _group_options(guest.get(os_name, []), machine, os_name)))
+        if any(i.burstable for i in catalogue.instance_types):
+            notes.append("burstable (T-family) instances are treated as fully usable vCPUs; "
+                         "check their CPU credit baseline for busy services")
+    else:
+        known = {LINUX} | set(guest)
+        errors = _os_errors(fleet, known, f"{catalogue_path} (strategies.vm-per-service.guest_os)")
+        if errors:
+            raise InputError(errors)
+        hm = vm.hypervisor_memory
+        for host in _bases(catalogue, strat.hosts):
+            assert isinstance(host, HostModel)
+            machine = Machine.of(host)
+            lines = _base_lines(catalogue, host)
+            hyp = _cheapest_static(_licences(catalogue, strat.hypervisor), machine)
+            if hyp:
+                lines.append(hyp)
+            for lic in per_host_fees:
+                lines.append(LicenceLine(FEES, lic.name, lic.product, host_licence_units(lic, machine),
+                                         host_licence_monthly(lic, machine), f"licences.{lic.name}.price"))
+            vcpu = max(0.0, host.hardware_threads - vm.hypervisor_reserved_cores) * vm.cpu_overcommit * util
+            mem = max(0.0, host.memory_gib - hm.per_host_gib) * util
+            options: dict[str, tuple[tuple[Licence, LicenceOption, int], ...]] = {}
+            for os_name in used_os:
+                options.update(_group_options(guest.get(os_name, []), machine, os_name))
+            offers.append(HostOffer(host.name, host, None, vcpu, mem, vm.max_vms_per_host or 10_000,
+                                    tuple(lines), options))
+
+    shapes: dict[str, ReplicaShape] = {}
+    for s in fleet.services:
+        size_vcpu, size_mem = vm_size(s, catalogue)
+        if catalogue.is_cloud:
+            host_vcpu, host_mem = size_vcpu, size_mem
+        else:
+            hm = vm.hypervisor_memory
+            host_vcpu = size_vcpu
+            host_mem = size_mem + (hm.per_vm_mib + hm.per_vm_vcpu_mib * size_vcpu) / MIB_PER_GIB \
+                + hm.per_vm_memory_fraction * size_mem
+        shapes[s.name] = ReplicaShape(s, size_vcpu, size_mem, host_vcpu, host_mem, s.os,
+                                      s.os if catalogue.is_cloud else None)
+        # per-vCPU guest licences are a constant per VM: they drop out of the optimisation
+        for lic in guest.get(s.os, []):
+            if lic.unit == "vcpu":
+                units = vm_licence_units(lic, size_vcpu) * s.replicas
+                plan_lines.append(LicenceLine(GUEST_OS, lic.name, lic.product, units,
+                                              units * licence_unit_monthly(lic), f"licences.{lic.name}.price"))
+
+    def compatible(shape: ReplicaShape, offer: HostOffer) -> bool:
+        s = shape.service
+        if not _arch_ok(s, offer):
+            return False
+        if catalogue.is_cloud:
+            return offer.pool == s.os
+        return not (s.os == WINDOWS and offer.arch != "x86_64")
+
+    return _finish(VM_PER_SERVICE, fleet, catalogue_path, offers, shapes, compatible, plan_lines, notes)
+
+
+def _group_options(licences: list[Licence], machine: Machine, group: str
+                   ) -> dict[str, tuple[tuple[Licence, LicenceOption, int], ...]]:
+    """Return the per-host licence choices for the VMs of one guest OS on one host."""
+    opts: list[tuple[Licence, LicenceOption, int]] = []
+    for lic in licences:
+        if lic.unit == "vcpu":
+            continue  # priced per VM as a plan-level constant
+        if is_host_scoped(lic):
+            units = host_licence_units(lic, machine)
+            block = LicenceOption(lic.name, units * licence_unit_monthly(lic), lic.vms_per_licence)
+        else:  # per VM, sold in packs of pack_size VMs on the host
+            units = lic.pack_size
+            block = LicenceOption(lic.name, units * licence_unit_monthly(lic), lic.pack_size)
+        opts.append((lic, block, units))
+    return {group: tuple(opts)} if opts else {}
+
+
+def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str) -> StrategyModel:
+    """Build the container-density packing problem (one node pool per OS: linux, windows)."""
+    strat = catalogue.strategies.container_density
+    co = catalogue.overheads.container
+    util = catalogue.overheads.target_utilisation
+    plan_lines, per_host_fees = _fee_lines(catalogue, strat.fees, strat.clusters)
+    pools = sorted({WINDOWS if s.os == WINDOWS else LINUX for s in fleet.services})
+    host_os = {p: _licences(catalogue, names) for p, names in strat.host_os.items()}
+    platform = _licences(catalogue, strat.container_platform)
+    offers: list[HostOffer] = []
+    for base in _bases(catalogue, strat.hosts):
+        machine = Machine.of(base)
+        for pool in pools:
+            lines = _base_lines(catalogue, base)
+            if isinstance(base, InstanceType):
+                if pool != LINUX and not cloud_os_available(catalogue, base, pool) and pool not in host_os:
+                    continue
+                os_line = _cloud_os_line(catalogue, base, pool, HOST_OS)
+                if os_line is not None:
+                    lines.append(os_line)
+            elif pool == WINDOWS and base.arch != "x86_64":
+                continue
+            os_lic = _cheapest_static(host_os.get(pool, []), machine)
+            if os_lic:
+                lines.append(os_lic)
+            plat = _cheapest_static(platform, machine)
+            if plat:
+                lines.append(plat)
+            for lic in per_host_fees:
+                lines.append(LicenceLine(FEES, lic.name, lic.product, host_licence_units(lic, machine),
+                                         host_licence_monthly(lic, machine), f"licences.{lic.name}.price"))
+            max_pods = base.max_pods or co.default_max_pods
+            raw_vcpu = base.vcpu if isinstance(base, InstanceType) else base.hardware_threads
+            res_vcpu, res_mem = kube_reserved(co.node_reservation, raw_vcpu, base.memory_gib, max_pods)
+            extra = co.node_os.get(pool)
+            if extra:
+                res_vcpu += extra.vcpu
+                res_mem += extra.memory_gib
+            vcpu = max(0.0, raw_vcpu - res_vcpu) * util
+            mem = max(0.0, base.memory_gib - res_mem) * util
+            name = base.name if pool == LINUX else f"{base.name} ({pool})"
+            offers.append(HostOffer(name, base, pool, vcpu, mem, max_pods, tuple(lines)))
+
+    if WINDOWS in pools and not any(o.pool == WINDOWS for o in offers):
+        wins = [f"{s.name} (row {s.row})" for s in fleet.services if s.os == WINDOWS]
+        raise InputError(
+            f"{catalogue_path}: no Windows node can be priced for container-density "
+            f"(needed by {', '.join(wins)}); expected os_pricing.windows or "
+            f"strategies.container-density.host_os.windows"
+        )
+    pod_mem = co.per_pod_memory_mib / MIB_PER_GIB
+    shapes = {
+        s.name: ReplicaShape(s, s.vcpu, s.memory_gib, s.vcpu, s.memory_gib + pod_mem, None,
+                             WINDOWS if s.os == WINDOWS else LINUX)
+        for s in fleet.services
+    }
+
+    def compatible(shape: ReplicaShape, offer: HostOffer) -> bool:
+        return offer.pool == shape.pool and _arch_ok(shape.service, offer)
+
+    return _finish(CONTAINER_DENSITY, fleet, catalogue_path, offers, shapes, compatible, plan_lines, [])
+
+
+def _finish(strategy, fleet, catalogue_path, offers, shapes, compatible, plan_lines, notes) -> StrategyModel:
+    """Check every service fits some host, then assemble the packing problem."""
+    items: list[ItemGroup] = []
+    unfit: list[str] = []
+    for s in fleet.services:
+        shape = shapes[s.name]
+        compat = [o for o in offers if compatible(shape, o)]
+        fits = frozenset(
+            o.name for o in compat
+            if shape.host_vcpu <= o.vcpu + 1e-9 and shape.host_memory_gib <= o.memory_gib + 1e-9 and o.max_items >= 1
+        )
+        if not fits:
+            if compat:
+                big = max(compat, key=lambda o: (o.vcpu, o.memory_gib))
+                largest = f"largest allocatable host is {big.name} with {big.vcpu:.2f} vCPU, {big.memory_gib:.2f} GiB"
+            else:
+                largest = "no host type in the catalogue can run it (OS or architecture)"
+            unfit.append(
+                f"{s.name} (row {s.row}) needs {shape.host_vcpu:g} vCPU and {shape.host_memory_gib:.2f} GiB "
+                f"per replica ({strategy}); {largest}"
+            )
+            continue
+        items.append(ItemGroup(s.name, s.replicas, shape.host_vcpu, shape.host_memory_gib,
+                               s.max_per_host, fits, shape.licence_group))
+    if unfit:
+        raise InfeasibleError(
+            f"{len(unfit)} service(s) in {fleet.path} fit no host in {catalogue_path}:\n"
+            + "\n".join(f"  - {u}" for u in unfit)
+        )
+    host_types = tuple(
+        HostType(o.name, o.vcpu, o.memory_gib, o.max_items, o.fixed_cost,
+                 {g: tuple(opt for _, opt, _ in opts) for g, opts in o.group_options.items()})
+        for o in offers
+    )
+    problem = PackingProblem(tuple(items), host_types, sum(line.monthly for line in plan_lines))
+    return StrategyModel(strategy, tuple(offers), shapes, problem, tuple(plan_lines), tuple(notes))
