@@ -76,13 +76,13 @@ def load_inputs(fleet_path: Path, pricing_path: Path) -> tuple[Fleet, Catalogue]
     try:
         fleet = load_fleet(fleet_path)
     except InputError as err:
-        errors += err.problems if not err.header else [err.render()]
+        errors += err.problems
     try:
         catalogue = load_catalogue(pricing_path)
     except InputError as err:
-        errors += err.problems if not err.header else [err.render()]
+        errors += err.problems
     if errors:
-        raise InputError(errors, header=f"{len(errors)} problem(s) in the input files:" if len(errors) > 1 else None)
+        raise InputError(errors, header=f"{len(errors)} problems in the input files:" if len(errors) > 1 else None)
     assert fleet is not None and catalogue is not None
     return fleet, catalogue
 
