@@ -1,0 +1,90 @@
+"""Strategy builders: sizes, allocatable capacity, host costs and licence options, fit errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.errors import InfeasibleError, InputError
+from planner.strategies import (
+    CONTAINER_DENSITY,
+    build_container_model,
+    build_vm_model,
+    kube_reserved,
+)
+from planner.catalogue.schema import NodeReservation
+from tests.builders import cloud_catalogue, make_fleet, make_service, onprem_catalogue
+
+
+def test_eks_reservation_matches_bootstrap_formula():
+    """m7i.large-like: 2 vCPU -> 60 + 10 = 70m; 29 pods -> 11*29 + 255 + 100 eviction = 674 MiB."""
+    cpu, mem = kube_reserved(NodeReservation(formula="eks", eviction_memory_mib=100), 2, 8, 29)
+    assert cpu == pytest.approx(0.070)
+    assert mem * 1024 == pytest.approx(674)
+    cpu8, _ = kube_reserved(NodeReservation(formula="eks"), 8, 32, 58)
+    assert cpu8 == pytest.approx(0.060 + 0.010 + 0.010 + 4 * 0.0025)
+
+
+def test_gke_memory_tiers():
+    """16 GiB: 25 % of 4 + 20 % of 4 + 10 % of 8 = 1 + 0.8 + 0.8 = 2.6 GiB, plus 100 MiB eviction."""
+    _, mem = kube_reserved(NodeReservation(formula="gke", eviction_memory_mib=100), 4, 16, 110)
+    assert mem == pytest.approx(2.6 + 100 / 1024)
+
+
+def test_cloud_vm_mode_one_instance_per_replica_with_windows_uplift():
+    fleet = make_fleet(make_service("web", 1, 2, 2), make_service("iis", 1, 1, 1, os="windows"))
+    model = build_vm_model(fleet, cloud_catalogue(), "cat.yaml")
+    win = model.offer("small (windows)")
+    # 0.1/h + 2 vCPU x 0.05/h = 0.2/h = 146/month
+    assert win.fixed_cost == pytest.approx(146.0)
+    assert model.offer("small").fixed_cost == pytest.approx(73.0)
+    assert all(t.max_items == 1 for t in model.problem.host_types)
+    items = {i.name: i for i in model.problem.items}
+    assert "arm (windows)" not in {t.name for t in model.problem.host_types}
+    assert items["iis"].compatible == frozenset({"small (windows)", "large (windows)"})
+    assert items["web"].compatible == frozenset({"small", "large", "arm"})
+
+
+def test_container_mode_pools_fees_and_allocatable():
+    fleet = make_fleet(make_service("web", 0.5, 1, 3), make_service("iis", 1, 2, 1, os="windows"))
+    cat = cloud_catalogue()
+    model = build_container_model(fleet, cat, "cat.yaml")
+    assert model.strategy == CONTAINER_DENSITY
+    assert model.problem.fixed_plan_cost == pytest.approx(73.0)  # one cluster at 0.10/h
+    small = model.offer("small")
+    assert small.vcpu == pytest.approx(2.0)  # fixed reservation of 0 by default
+    assert small.memory_gib == pytest.approx(4 - 100 / 1024)  # default eviction 100 MiB
+    assert {i.name: i.compatible for i in model.problem.items}["iis"] == frozenset(
+        {"small (windows)", "large (windows)"})
+
+
+def test_onprem_vm_host_cost_and_guest_licence_options():
+    """h2x12: 18000/60 = 300 hardware; 0.5 kW x 200 = 100 power; VVF 32 cores x 10 = 320."""
+    fleet = make_fleet(make_service("iis", 1, 2, 5, os="windows", max_per_host=5))
+    model = build_vm_model(fleet, onprem_catalogue(), "cat.yaml")
+    offer = model.offer("h2x12")
+    assert offer.fixed_cost == pytest.approx(300 + 100 + 320)
+    # Standard: 24 cores x 1152/16/36 = 48 per full licensing covering 2 VMs; Datacenter 24 x 12 = 288
+    opts = {opt.name: opt for _, opt, _ in offer.group_options["windows"]}
+    assert opts["ws-std"].block_cost == pytest.approx(48.0)
+    assert opts["ws-std"].items_per_block == 2
+    assert opts["ws-dc"].block_cost == pytest.approx(288.0)
+    assert opts["ws-dc"].items_per_block is None
+    host_type = model.problem.host_type("h2x12")
+    assert host_type.licence_cost("windows", 5) == (pytest.approx(144.0), "ws-std", 3)
+    # VM size: 1 vCPU, 2 + 2 GiB guest footprint = 4 GiB
+    assert model.shapes["iis"].size_memory_gib == pytest.approx(4.0)
+
+
+def test_unknown_os_is_an_input_error_naming_services():
+    fleet = make_fleet(make_service("a", os="solaris"), make_service("b", os="solaris"))
+    with pytest.raises(InputError, match="solaris.*a \\(row 2\\), b \\(row 2\\)"):
+        build_vm_model(fleet, cloud_catalogue(), "cat.yaml")
+
+
+def test_service_that_fits_no_host_lists_every_such_service():
+    fleet = make_fleet(make_service("huge", 64, 8), make_service("fat", 1, 900), make_service("ok"))
+    with pytest.raises(InfeasibleError) as err:
+        build_container_model(fleet, cloud_catalogue(), "cat.yaml")
+    text = str(err.value)
+    assert "huge" in text and "fat" in text and "ok (" not in text
+    assert "largest allocatable host is large" in text
