@@ -49,11 +49,12 @@ def load_catalogue(path: Path, *, today: dt.date | None = None) -> Catalogue:
     try:
         catalogue = Catalogue.model_validate(data)
     except ValidationError as err:
-        problems = [_locate(path, lines, tuple(e["loc"]), _describe(e)) for e in err.errors()]
-        raise _input_error(path, problems) from None
+        errors = _drop_implied_missing(err.errors())
+        found = [(_error_loc(e), _describe(e)) for e in errors]
+        raise _input_error(path, _located(path, lines, found)) from None
     found = check_catalogue(catalogue, today=today)
     if found:
-        raise _input_error(path, [_locate(path, lines, loc, message) for loc, message in found])
+        raise _input_error(path, _located(path, lines, found))
     return catalogue
 
 
@@ -102,6 +103,8 @@ def _read_text(path: Path) -> str:
         raise InputError(f"{path}: cannot read the file (permission denied)") from None
     except OSError as err:
         raise InputError(f"{path}: cannot read the file ({err.strerror or err})") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{path}: UTF-16 text; save the file as UTF-8")
     if b"\x00" in raw:
         raise InputError(f"{path}: looks like a binary file (it holds NUL bytes); expected YAML text")
     try:
@@ -141,7 +144,7 @@ def _parse_yaml(text: str, path: Path) -> tuple[Any, _LineMap]:
                 f"(name: ..., currency: ..., sources: ...); got {kind}"
             )
         problems: list[str] = []
-        lines: _LineMap = {}
+        lines: _LineMap = {(): root.start_mark.line + 1}
         _scan(root, (), lines, problems, path, set())
         if problems:
             raise _input_error(path, problems)
@@ -231,19 +234,39 @@ def _input_error(path: Path, problems: list[str]) -> InputError:
 
 def _line_of(lines: _LineMap, loc: YamlPath) -> int | None:
     parts = tuple(str(p) for p in loc)
-    while parts:
-        if parts in lines:
-            return lines[parts]
+    while parts not in lines and parts:
         parts = parts[:-1]
-    return None
+    return lines.get(parts)
 
 
-def _locate(path: Path, lines: _LineMap, loc: YamlPath, message: str) -> str:
-    loc = tuple(p for p in loc if p != "[key]")
-    line = _line_of(lines, loc)
-    where = f", line {line}" if line is not None else ""
-    key = format_path(loc)
-    return f"{path}{where}, {key}: {message}" if key else f"{path}{where}: {message}"
+def _located(path: Path, lines: _LineMap, found: list[tuple[YamlPath, str]]) -> list[str]:
+    """Return one line per problem, ordered by line number in the file."""
+    rows = []
+    for loc, message in found:
+        loc = tuple(p for p in loc if p != "[key]")
+        line = _line_of(lines, loc)
+        where = f", line {line}" if line is not None else ""
+        key = format_path(loc)
+        rows.append((line or 0, f"{path}{where}, {key}: {message}" if key else f"{path}{where}: {message}"))
+    return [text for _, text in sorted(rows, key=lambda row: row[0])]
+
+
+def _error_loc(error: Any) -> YamlPath:
+    """Return where to point for a pydantic error: a missing key points at its parent mapping."""
+    loc = tuple(error["loc"])
+    return loc[:-1] if error["type"] == "missing" else loc
+
+
+def _drop_implied_missing(errors: list[Any]) -> list[Any]:
+    """Drop "missing key 'x'" when an unknown key beside it is a misspelling of 'x' (one problem, not two)."""
+    suggested = set()
+    for e in errors:
+        if e["type"] == "extra_forbidden":
+            loc = tuple(e["loc"])
+            close = difflib.get_close_matches(str(loc[-1]), _valid_keys(loc[:-1]), n=1, cutoff=0.6)
+            if close:
+                suggested.add((*loc[:-1], close[0]))
+    return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in suggested)]
 
 
 def _show(value: Any) -> str:

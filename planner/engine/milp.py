@@ -109,12 +109,12 @@ def build_assignment_model(inst: Instance, counts: np.ndarray, strong_links: boo
     """
     lp = pulp.LpProblem("packing", pulp.LpMinimize)
     slots = [(t, k) for t in range(inst.n_types) for k in range(int(counts[t]))]
-    open_var = {(t, k): pulp.LpVariable(f"open_{t}_{k}", cat=pulp.LpBinary) for t, k in slots}
+    open_var = {(t, k): lp.add_variable(f"open_{t}_{k}", 0, 1, cat=pulp.LpBinary) for t, k in slots}
     assign_var: dict[tuple[int, int, int], pulp.LpVariable] = {}
     for t, k in slots:
         for s in np.flatnonzero(inst.fit_alone[:, t] > 0):
             s = int(s)
-            assign_var[s, t, k] = pulp.LpVariable(
+            assign_var[s, t, k] = lp.add_variable(
                 f"x_{s}_{t}_{k}", lowBound=0, upBound=int(inst.fit_alone[s, t]), cat=pulp.LpInteger
             )
     model = AssignmentModel(lp, slots, open_var, assign_var)
@@ -167,19 +167,19 @@ def _add_licence_rows(
         choice = []
         for i, option in enumerate(options):
             if option.items_per_block is None:
-                u = pulp.LpVariable(f"lic_unl_{t}_{k}_{lic}_{i}", cat=pulp.LpBinary)
+                u = model.lp.add_variable(f"lic_unl_{t}_{k}_{lic}_{i}", 0, 1, cat=pulp.LpBinary)
                 handles.append(("unlimited", i, u))
                 cover.append(most * u)
                 choice.append(u)
                 terms.append(float(option.block_cost) * u)
             else:
                 max_blocks = -(-most // option.items_per_block)
-                b = pulp.LpVariable(f"lic_blk_{t}_{k}_{lic}_{i}", 0, max_blocks, cat=pulp.LpInteger)
+                b = model.lp.add_variable(f"lic_blk_{t}_{k}_{lic}_{i}", 0, max_blocks, cat=pulp.LpInteger)
                 handles.append(("block", i, b))
                 cover.append(option.items_per_block * b)
                 terms.append(float(option.block_cost) * b)
                 if len(block_options) >= 2:
-                    z = pulp.LpVariable(f"lic_sel_{t}_{k}_{lic}_{i}", cat=pulp.LpBinary)
+                    z = model.lp.add_variable(f"lic_sel_{t}_{k}_{lic}_{i}", 0, 1, cat=pulp.LpBinary)
                     handles.append(("select", i, z))
                     model.lp += b <= max_blocks * z, f"licence_select__{tag}_{lic}_{i}"
                     choice.append(z)
@@ -343,7 +343,7 @@ def _solve_cbc(
     fd, log_path = tempfile.mkstemp(prefix="planner-cbc-", suffix=".log")
     os.close(fd)
     try:
-        engine = pulp.PULP_CBC_CMD(
+        engine = pulp.PULP_CBC_CMD(  # the bundled CBC binary (deprecated only in the future PuLP 4)
             msg=False,
             timeLimit=time_limit,
             gapRel=gap,

@@ -1,0 +1,144 @@
+"""End to end: the `plan` command on shipped fleets and catalogues, and on broken inputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+FLEETS = sorted((ROOT / "fleets").glob("*.csv"))
+CATALOGUES = sorted((ROOT / "pricing").glob("*.yaml"))
+runner = CliRunner()
+
+CONTRACT_PLAN_KEYS = {"strategy", "status", "total_cost", "lower_bound", "solve_seconds", "cost_breakdown",
+                      "host_types", "hosts", "placements"}
+
+
+def plan(*args: str):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("fleet", FLEETS, ids=lambda p: p.stem)
+def test_every_shipped_fleet_plans_on_every_catalogue(fleet: Path, catalogue: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    js = tmp_path / "plan.json"
+    result = plan(fleet, "--pricing", catalogue, "--out", out, "--json", js, "--time-limit", "5", "--quiet")
+    assert result.exit_code == 0, result.output
+    books = list(out.glob("*.xlsx"))
+    assert len(books) == 1 and books[0].name.startswith(f"{fleet.stem}__{catalogue.stem}__")
+    data = json.loads(js.read_text())
+    assert data["currency"] and data["period"] == "month"
+    assert {p["strategy"] for p in data["plans"]} == {"vm-per-service", "container-density"}
+    replicas = data["fleet"]["replicas"]
+    for p in data["plans"]:
+        assert CONTRACT_PLAN_KEYS <= set(p)
+        assert p["status"] in ("optimal", "feasible")
+        assert sum(p["cost_breakdown"].values()) == pytest.approx(p["total_cost"])
+        assert p["lower_bound"] <= p["total_cost"] + 1e-6
+        assert len(p["placements"]) == replicas
+        assert sum(h["cost"] for h in p["hosts"]) <= p["total_cost"] + 1e-6
+        for t in p["host_types"]:
+            assert {"name", "allocatable_vcpu", "allocatable_memory_gib", "cost_per_month"} <= set(t)
+        for h in p["hosts"]:
+            assert {"id", "type", "vcpu", "memory_gib", "cost"} <= set(h)
+        for x in p["placements"]:
+            assert {"service", "replica", "host", "vcpu", "memory_gib"} <= set(x)
+    costs = {p["strategy"]: p["total_cost"] for p in data["plans"]}
+    delta = data["delta"]
+    assert delta["cheaper"] == min(costs, key=costs.get)
+    assert delta["absolute"] == pytest.approx(abs(costs["vm-per-service"] - costs["container-density"]))
+    assert delta["percent"] == pytest.approx(100 * delta["absolute"] / max(costs.values()))
+
+
+def test_same_inputs_give_the_same_plan(tmp_path: Path):
+    fleet, cat = ROOT / "fleets/mixed-windows.csv", ROOT / "pricing/onprem.yaml"
+    runs = []
+    for i in range(2):
+        js = tmp_path / f"{i}.json"
+        assert plan(fleet, "-p", cat, "--out", tmp_path / f"{i}.xlsx", "--json", js, "--quiet").exit_code == 0
+        data = json.loads(js.read_text())
+        runs.append([(p["strategy"], [(x["service"], x["replica"], x["host"]) for x in p["placements"]])
+                     for p in data["plans"]])
+    assert runs[0] == runs[1]
+
+
+def test_existing_workbook_is_not_overwritten_without_force(tmp_path: Path):
+    target = tmp_path / "plan.xlsx"
+    target.write_bytes(b"precious")
+    args = [ROOT / "fleets/online-boutique.csv", "-p", ROOT / "pricing/aws.yaml", "--out", target, "--quiet"]
+    result = plan(*args)
+    assert result.exit_code == 2
+    assert "already exists" in result.output and "--force" in result.output
+    assert target.read_bytes() == b"precious"
+    assert plan(*args, "--force").exit_code == 0
+    assert target.read_bytes()[:2] == b"PK"
+
+
+BAD_FLEETS = {
+    "missing-column.csv": ("service,cpu,replicas\na,1,1\n", "memory"),
+    "bare-memory.csv": ("service,cpu,memory,replicas\na,1,512,1\n", "512"),
+    "zero-replicas.csv": ("service,cpu,memory,replicas\na,1,1Gi,0\n", "replicas"),
+    "duplicate.csv": ("service,cpu,memory,replicas\na,1,1Gi,1\na,1,1Gi,1\n", "a"),
+    "empty.csv": ("", "empty"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FLEETS))
+def test_bad_fleet_exits_2_names_the_culprit_and_writes_nothing(name: str, tmp_path: Path):
+    text, culprit = BAD_FLEETS[name]
+    fleet = tmp_path / name
+    fleet.write_text(text)
+    out = tmp_path / "out"
+    result = plan(fleet, "-p", ROOT / "pricing/aws.yaml", "--out", out, "--json", tmp_path / "p.json", "--quiet")
+    assert result.exit_code == 2, result.output
+    assert name in result.output and culprit in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() and not (tmp_path / "p.json").exists()
+
+
+def test_missing_files_and_bad_catalogue_exit_2(tmp_path: Path):
+    result = plan(tmp_path / "nope.csv", "-p", tmp_path / "nope.yaml", "--out", tmp_path, "--quiet")
+    assert result.exit_code == 2
+    assert "nope.csv" in result.output and "nope.yaml" in result.output
+    cat = tmp_path / "bad.yaml"
+    cat.write_text((ROOT / "pricing/aws.yaml").read_text().replace("vcpu: 2, memory_gib: 0.5,", "vcpu: 2, memroy_gib: 0.5,", 1))
+    result = plan(ROOT / "fleets/online-boutique.csv", "-p", cat, "--out", tmp_path, "--quiet")
+    assert result.exit_code == 2
+    assert "memroy_gib" in result.output and "memory_gib" in result.output
+    assert not list(tmp_path.glob("*.xlsx"))
+
+
+def test_service_too_big_for_any_host_exits_2_listing_all(tmp_path: Path):
+    fleet = tmp_path / "big.csv"
+    fleet.write_text("service,cpu,memory,replicas\nmonster,4000,1Gi,1\nwhale,1,100Ti,1\nok,1,1Gi,1\n")
+    result = plan(fleet, "-p", ROOT / "pricing/aws.yaml", "--out", tmp_path, "--quiet")
+    assert result.exit_code == 2
+    assert "monster" in result.output and "whale" in result.output
+    assert "largest allocatable host" in result.output
+    assert not list(tmp_path.glob("*.xlsx"))
+
+
+def test_bad_options_exit_2(tmp_path: Path):
+    args = [ROOT / "fleets/online-boutique.csv", "-p", ROOT / "pricing/aws.yaml", "--out", tmp_path, "--quiet"]
+    assert plan(*args, "--solver", "gurobi").exit_code == 2
+    assert plan(*args, "--gap", "lots").exit_code == 2
+
+
+def test_console_script_prints_no_traceback(tmp_path: Path):
+    """The real entry point, as a user runs it."""
+    fleet = tmp_path / "f.csv"
+    fleet.write_text("service,cpu,memory,replicas\na,-1,1Gi,1\n")
+    proc = subprocess.run([sys.executable, "-c", "from planner.cli import main; main()", str(fleet),
+                           "--pricing", str(ROOT / "pricing/aws.yaml"), "--out", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "f.csv" in proc.stderr and "cpu" in proc.stderr
