@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from planner.engine.bounds import aggregate_lp_bound
+from planner.engine.colgen import ColumnGeneration
 from planner.engine.ffd import best_ffd, right_size
 from planner.engine.highs_setup import use_threads
 from planner.engine.instance import Bin, Instance, build_instance
@@ -34,6 +35,8 @@ ProgressFn = Callable[[str, float, float | None, float | None], None]
 MILP_MAX_ASSIGN_VARS = 25_000
 # Spread rows x <= fit * open are added only below this size (they grow the LP).
 MILP_STRONG_LINK_VARS = 12_000
+# Share of the remaining time the column-generation root may use before diving.
+CG_ROOT_SHARE = 0.6
 
 
 class Incumbent:
@@ -98,7 +101,8 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
         if size <= MILP_MAX_ASSIGN_VARS:
             bound = max(bound, _run_milp(inst, options, incumbent, counts, size, remaining, notes, report))
         else:
-            notes.append(f"assignment MILP skipped ({size} variables); large-problem methods used")
+            notes.append(f"assignment MILP skipped ({size} variables): column generation used")
+            bound = max(bound, _run_colgen(inst, options, incumbent, usable, began, notes, report))
 
     return _finish(inst, options, incumbent, heuristic_cost, bound, elapsed(), notes)
 
@@ -134,6 +138,40 @@ def _run_milp(
     proven = min(incumbent.cost, model_bound)
     report(method, incumbent.cost, proven)
     return proven
+
+
+def _run_colgen(
+    inst: Instance,
+    options: SolveOptions,
+    incumbent: Incumbent,
+    usable,
+    began: float,
+    notes: list[str],
+    report: Callable[[str, float | None, float | None], None],
+) -> float:
+    """Run column generation (bound) and a dive (plan); return the valid bound (or -inf)."""
+    deadline = began + options.time_limit - _finish_margin(options.time_limit)
+    cg = ColumnGeneration(inst, usable, deadline, seed=options.seed)
+    for b in incumbent.bins:
+        cg.add_column(b.type_index, b.counts)
+    root_stop = time.perf_counter() + CG_ROOT_SHARE * max(0.0, deadline - time.perf_counter())
+    cg_bound = cg.run_root(root_stop, lambda bnd: report("cg", incumbent.cost, bnd))
+    if cg_bound is not None:
+        notes.append(
+            f"column generation: {cg.iterations} rounds, {len(cg.columns)} patterns, "
+            + ("LP converged" if cg.converged else "stopped early (Farley bound)")
+        )
+    bins = cg.dive(deadline)
+    if bins is None:
+        notes.append("column-generation dive ran out of time")
+    incumbent.offer(bins, "cg-dive")
+    report("cg-dive", incumbent.cost, cg_bound)
+    return float("-inf") if cg_bound is None else cg_bound
+
+
+def _finish_margin(time_limit: float) -> float:
+    """Return the seconds kept back for canonicalising and validating the plan."""
+    return min(5.0, 0.03 * time_limit + 0.2)
 
 
 def _finish(

@@ -1,0 +1,400 @@
+"""Column generation over host patterns: a strong lower bound and a diving plan.
+
+Master (Gilmore-Gomory set covering, solved as an LP with highspy):
+
+    minimise   sum_p cost_p lambda_p
+    subject to sum_p a[s,p] lambda_p >= demand_s     (cover__s, duals pi_s >= 0)
+               lambda_p >= 0
+
+A pattern p is one host of type t with a[s,p] replicas of group s, respecting
+vCPU, memory, slots and a[s,p] <= fit_alone[s,t]; cost_p = fixed_cost_t plus the
+cheapest licence for its content. Any plan is a feasible master solution, so the
+master LP optimum over *all* patterns bounds the optimum from below.
+
+Pricing per type t: maximise pi.a - cost(a) over patterns of t. A greedy filler
+finds columns fast; when it finds none, an exact bounded-knapsack MIP per type
+(highspy) either finds one or proves an upper bound P_t on the best profit.
+Farley's bound then holds at any iteration (valid early stop):
+
+    pi.a <= cost(a) + max(0, P_t) and cost(a) >= fixed_cost_t > 0, so
+    LB = pi.demand / max(1, max_t (1 + max(0, P_t) / fixed_cost_t)).
+
+Diving: fix columns with lambda >= 1 (or the largest lambda), trim them to the
+residual demand, re-solve with a few greedy pricing rounds, until all is placed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from planner.engine.bounds import licence_rate_per_item, shade
+from planner.engine.highs_setup import new_highs
+from planner.engine.instance import Bin, Instance, max_copies
+
+_RC_EPS = 1e-6
+
+
+@dataclass
+class _Column:
+    type_index: int
+    counts: dict[int, int]
+    cost: float
+
+
+@dataclass
+class ColumnGeneration:
+    """State of one column-generation run (master LP, columns, pricing models)."""
+
+    inst: Instance
+    usable: np.ndarray
+    deadline: float
+    seed: int = 0
+    columns: list[_Column] = field(default_factory=list)
+    seen: set[tuple[int, tuple[tuple[int, int], ...]]] = field(default_factory=set)
+    demand: np.ndarray | None = None
+    group_rate: np.ndarray | None = None
+    best_bound: float | None = None
+    converged: bool = False
+    iterations: int = 0
+    _pricers: dict[int, "_PricingMip"] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        inst = self.inst
+        self.demand = inst.group_count.astype(float).copy()
+        rate = licence_rate_per_item(inst)
+        # Per-item licence lower bound by group and type (0 for licence-free groups).
+        self.group_rate = np.zeros((inst.n_groups, inst.n_types))
+        for s in range(inst.n_groups):
+            if inst.group_licence[s] >= 0:
+                self.group_rate[s] = rate[inst.group_licence[s]]
+        self.master = new_highs(3600.0, self.seed)
+        self.master.setOptionValue("solver", "simplex")
+        n = inst.n_groups
+        self.master.addRows(n, self.demand, np.full(n, highspy.kHighsInf), 0, np.zeros(n, dtype=np.int32),
+                            np.zeros(0, dtype=np.int32), np.zeros(0))
+        self.types = [t for t in range(inst.n_types) if self.usable[t]]
+
+    # ----- master ---------------------------------------------------------------
+    def add_column(self, type_index: int, counts: dict[int, int]) -> bool:
+        """Add a pattern (if new); return True when it was added."""
+        counts = {g: n for g, n in counts.items() if n > 0}
+        if not counts:
+            return False
+        key = (type_index, tuple(sorted(counts.items())))
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        cost = self.inst.bin_cost(type_index, counts)
+        self.columns.append(_Column(type_index, counts, cost))
+        idx = np.array(sorted(counts), dtype=np.int32)
+        vals = np.array([counts[g] for g in idx], dtype=float)
+        self.master.addCol(cost, 0.0, highspy.kHighsInf, len(idx), idx, vals)
+        return True
+
+    def solve_master(self) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """Solve the master LP; return (objective, duals pi >= 0, lambda) or None."""
+        self.master.setOptionValue("time_limit", max(0.05, self.deadline - time.perf_counter()))
+        self.master.run()
+        if self.master.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        sol = self.master.getSolution()
+        duals = np.maximum(np.array(sol.row_dual), 0.0)
+        lam = np.array(sol.col_value)
+        return float(self.master.getInfo().objective_function_value), duals, lam
+
+    def set_demand(self, demand: np.ndarray) -> None:
+        """Change the cover right-hand sides (residual demand while diving)."""
+        self.demand = demand.astype(float)
+        n = self.inst.n_groups
+        self.master.changeRowsBounds(n, np.arange(n, dtype=np.int32), self.demand, np.full(n, highspy.kHighsInf))
+
+    # ----- pricing --------------------------------------------------------------
+    def greedy_price(self, duals: np.ndarray) -> int:
+        """Add greedy columns with negative reduced cost for every usable type; return how many."""
+        inst = self.inst
+        added = 0
+        residual = self.demand.astype(np.int64)
+        for t in self.types:
+            caps = np.minimum(inst.fit_alone[:, t], residual)
+            adj = duals - self.group_rate[:, t]
+            cand = np.flatnonzero((caps > 0) & (adj > 1e-12))
+            if cand.size == 0:
+                continue
+            size_dom = np.maximum.reduce([
+                inst.group_vcpu[cand] / inst.type_vcpu[t],
+                inst.group_memory_gib[cand] / inst.type_memory_gib[t],
+                np.full(cand.size, 1.0 / inst.type_slots[t]),
+            ])
+            size_sum = (inst.group_vcpu[cand] / inst.type_vcpu[t] + inst.group_memory_gib[cand] / inst.type_memory_gib[t]
+                        + 1.0 / inst.type_slots[t])
+            for size in (size_dom, size_sum):
+                order = cand[np.lexsort((cand, -adj[cand] / np.maximum(size, 1e-12)))]
+                counts = _greedy_fill(inst, t, order, caps)
+                if counts and self._reduced_cost(t, counts, duals) < -_RC_EPS and self.add_column(t, counts):
+                    added += 1
+        return added
+
+    def _reduced_cost(self, t: int, counts: dict[int, int], duals: np.ndarray) -> float:
+        return self.inst.bin_cost(t, counts) - sum(duals[g] * n for g, n in counts.items())
+
+    def exact_price(self, duals: np.ndarray, per_type_seconds: float) -> tuple[int, float | None]:
+        """Price every type exactly (MIP when the relaxation cannot rule it out).
+
+        Return (columns added, Farley ratio rho >= 1 or None when not provable).
+        """
+        inst = self.inst
+        added = 0
+        rho = 1.0
+        residual = self.demand.astype(np.int64)
+        for t in self.types:
+            if time.perf_counter() > self.deadline:
+                return added, None
+            fixed = float(inst.type_fixed_cost[t])
+            caps = np.minimum(inst.fit_alone[:, t], residual)
+            profit_ub = self._relaxed_profit_bound(t, duals, caps) - fixed
+            if profit_ub > _RC_EPS:
+                pricer = self._pricers.get(t)
+                if pricer is None:
+                    pricer = self._pricers[t] = _PricingMip(inst, t, self.seed)
+                counts, min_rc_bound = pricer.solve(duals, caps, per_type_seconds, self.deadline)
+                if counts and self._reduced_cost(t, counts, duals) < -_RC_EPS and self.add_column(t, counts):
+                    added += 1
+                profit_ub = min(profit_ub, -min_rc_bound) if min_rc_bound is not None else profit_ub
+            if profit_ub > 1e-9:
+                if fixed <= 0:
+                    rho = np.inf
+                else:
+                    rho = max(rho, 1.0 + profit_ub / fixed)
+        return added, (None if not np.isfinite(rho) else rho)
+
+    def _relaxed_profit_bound(self, t: int, duals: np.ndarray, caps: np.ndarray) -> float:
+        """Return an upper bound on max (pi - licence rate).a over fractional patterns (per-resource knapsacks)."""
+        inst = self.inst
+        adj = duals - self.group_rate[:, t]
+        mask = (caps > 0) & (adj > 0)
+        if not mask.any():
+            return 0.0
+        value = adj[mask]
+        cap = caps[mask].astype(float)
+        best = float(np.dot(value, cap))
+        for weight, capacity in (
+            (inst.group_vcpu[mask], inst.type_vcpu[t]),
+            (inst.group_memory_gib[mask], inst.type_memory_gib[t]),
+            (np.ones(mask.sum()), float(inst.type_slots[t])),
+        ):
+            best = min(best, _fractional_knapsack(value, weight, cap, capacity))
+        return best
+
+    # ----- drivers --------------------------------------------------------------
+    def run_root(self, stop_at: float, progress: Callable[[float | None], None] | None = None) -> float | None:
+        """Run CG at full demand until converged or ``stop_at``; return the best valid bound."""
+        fixed_plan_cost = float(self.inst.problem.fixed_plan_cost)
+        last_exact = 0.0
+        while time.perf_counter() < stop_at:
+            solved = self.solve_master()
+            if solved is None:
+                break
+            objective, duals, _ = solved
+            self.iterations += 1
+            added = self.greedy_price(duals)
+            now = time.perf_counter()
+            # Exact pricing when greedy is stuck, and now and then for a Farley bound.
+            if added == 0 or now - last_exact > 5.0:
+                last_exact = now
+                per_type = max(0.2, min(2.0, (stop_at - now) / max(1, len(self.types))))
+                exact_added, rho = self.exact_price(duals, per_type)
+                if rho is not None:
+                    bound = shade(fixed_plan_cost + float(np.dot(duals, self.demand)) / rho)
+                    self.best_bound = bound if self.best_bound is None else max(self.best_bound, bound)
+                    if progress is not None:
+                        progress(self.best_bound)
+                if added == 0 and exact_added == 0:
+                    self.converged = rho is not None and rho <= 1.0 + 1e-12
+                    if rho is not None:
+                        bound = shade(fixed_plan_cost + objective)
+                        self.best_bound = max(self.best_bound or bound, bound) if self.converged else self.best_bound
+                    break
+        return self.best_bound
+
+    def dive(self, stop_at: float, pricing_rounds: int = 3) -> list[Bin] | None:
+        """Return a plan by fixing columns of the LP solution step by step (None if out of time)."""
+        inst = self.inst
+        residual = inst.group_count.astype(np.int64).copy()
+        fixed: list[Bin] = []
+        while residual.sum() > 0:
+            if time.perf_counter() > stop_at:
+                return None
+            self.set_demand(residual)
+            solved = None
+            for _ in range(pricing_rounds):
+                solved = self.solve_master()
+                if solved is None or self.greedy_price(solved[1]) == 0:
+                    break
+            solved = self.solve_master()
+            if solved is None:
+                return None
+            _, _, lam = solved
+            order = sorted(range(len(lam)), key=lambda j: (-lam[j], j))
+            picks: list[tuple[int, int]] = [(j, int(np.floor(lam[j] + 1e-6))) for j in order if lam[j] >= 1 - 1e-6]
+            if not picks:
+                picks = [(order[0], 1)]
+            progress_made = False
+            for j, copies in picks:
+                column = self.columns[j]
+                for _ in range(copies):
+                    content = {g: min(n, int(residual[g])) for g, n in column.counts.items()}
+                    content = {g: n for g, n in content.items() if n > 0}
+                    if not content:
+                        break
+                    for g, n in content.items():
+                        residual[g] -= n
+                    fixed.append(Bin(column.type_index, content))
+                    progress_made = True
+            if not progress_made:
+                return None
+        return fixed
+
+
+def _greedy_fill(inst: Instance, t: int, order: np.ndarray, caps: np.ndarray) -> dict[int, int]:
+    """Fill one host of type t taking groups in ``order`` as many as fit."""
+    free_vcpu = float(inst.type_vcpu[t])
+    free_memory_gib = float(inst.type_memory_gib[t])
+    free_slots = int(inst.type_slots[t])
+    counts: dict[int, int] = {}
+    for s in order:
+        if free_slots <= 0:
+            break
+        take = min(
+            int(caps[s]),
+            free_slots,
+            int(max_copies(inst.group_vcpu[s], free_vcpu)),
+            int(max_copies(inst.group_memory_gib[s], free_memory_gib)),
+        )
+        if take > 0:
+            counts[int(s)] = take
+            free_vcpu -= take * inst.group_vcpu[s]
+            free_memory_gib -= take * inst.group_memory_gib[s]
+            free_slots -= take
+    return counts
+
+
+def _fractional_knapsack(value: np.ndarray, weight: np.ndarray, cap: np.ndarray, capacity: float) -> float:
+    """Return the LP optimum of max value.x, weight.x <= capacity, 0 <= x <= cap."""
+    free = weight <= 0
+    total = float(np.dot(value[free], cap[free]))
+    idx = np.flatnonzero(~free)
+    if idx.size == 0:
+        return total
+    ratio = value[idx] / weight[idx]
+    idx = idx[np.argsort(-ratio, kind="stable")]
+    w = weight[idx] * cap[idx]
+    cum = np.cumsum(w)
+    full = cum <= capacity
+    total += float(np.dot(value[idx][full], cap[idx][full]))
+    k = int(full.sum())
+    if k < idx.size:
+        left = capacity - (cum[k - 1] if k > 0 else 0.0)
+        total += float(value[idx[k]] * left / weight[idx[k]])
+    return total
+
+
+class _PricingMip:
+    """Exact pricing for one host type: a bounded knapsack MIP kept between calls.
+
+    minimise   sum_o block_cost_o (b_o + u_o) - sum_s pi_s a_s
+    subject to sum_s vcpu_s a_s <= vcpu_t, memory and slots likewise,
+               licence cover rows as in the assignment MILP,
+               0 <= a_s <= min(fit_alone[s,t], residual_s) integer.
+    (fixed_cost_t is added outside.) Only objective and bounds change per call.
+    """
+
+    def __init__(self, inst: Instance, t: int, seed: int) -> None:
+        self.inst = inst
+        self.t = t
+        self.groups = np.flatnonzero(inst.fit_alone[:, t] > 0).astype(np.int32)
+        h = self.highs = new_highs(1.0, seed)
+        h.setOptionValue("mip_rel_gap", 1e-6)
+        n = len(self.groups)
+        inf = highspy.kHighsInf
+        h.addVars(n, np.zeros(n), inst.fit_alone[self.groups, t].astype(float))
+        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger))
+        cols = np.arange(n, dtype=np.int32)
+        for weight, capacity in (
+            (inst.group_vcpu[self.groups], inst.type_vcpu[t]),
+            (inst.group_memory_gib[self.groups], inst.type_memory_gib[t]),
+            (np.ones(n), float(inst.type_slots[t])),
+        ):
+            h.addRow(-inf, float(capacity), n, cols, weight.astype(float))
+        next_col = n
+        for lic, name in enumerate(inst.licence_names):
+            options = inst.types[t].licence_options.get(name, ())
+            members = np.flatnonzero(inst.group_licence[self.groups] == lic).astype(np.int32)
+            if not options or members.size == 0:
+                continue
+            most = min(int(inst.type_slots[t]), int(inst.fit_alone[self.groups[members], t].sum()))
+            cover_cols, cover_vals, choice_cols = list(members), [-1.0] * members.size, []
+            n_block = sum(1 for o in options if o.items_per_block is not None)
+            for option in options:
+                if option.items_per_block is None:
+                    h.addVar(0.0, 1.0)
+                    h.changeColIntegrality(next_col, highspy.HighsVarType.kInteger)
+                    h.changeColCost(next_col, float(option.block_cost))
+                    cover_cols.append(next_col)
+                    cover_vals.append(float(most))
+                    choice_cols.append(next_col)
+                    next_col += 1
+                else:
+                    max_blocks = -(-most // option.items_per_block)
+                    h.addVar(0.0, float(max_blocks))
+                    h.changeColIntegrality(next_col, highspy.HighsVarType.kInteger)
+                    h.changeColCost(next_col, float(option.block_cost))
+                    cover_cols.append(next_col)
+                    cover_vals.append(float(option.items_per_block))
+                    block_col = next_col
+                    next_col += 1
+                    if n_block >= 2:
+                        h.addVar(0.0, 1.0)
+                        h.changeColIntegrality(next_col, highspy.HighsVarType.kInteger)
+                        h.addRow(-inf, 0.0, 2, np.array([block_col, next_col], dtype=np.int32),
+                                 np.array([1.0, -float(max_blocks)]))
+                        choice_cols.append(next_col)
+                        next_col += 1
+            h.addRow(0.0, inf, len(cover_cols), np.array(cover_cols, dtype=np.int32), np.array(cover_vals))
+            if n_block >= 2:
+                h.addRow(-inf, 1.0, len(choice_cols), np.array(choice_cols, dtype=np.int32),
+                         np.ones(len(choice_cols)))
+
+    def solve(
+        self, duals: np.ndarray, caps: np.ndarray, seconds: float, deadline: float
+    ) -> tuple[dict[int, int] | None, float | None]:
+        """Return (best pattern found or None, lower bound on its min reduced cost incl. fixed cost)."""
+        h = self.highs
+        n = len(self.groups)
+        cols = np.arange(n, dtype=np.int32)
+        h.changeColsCost(n, cols, -duals[self.groups])
+        h.changeColsBounds(n, cols, np.zeros(n), caps[self.groups].astype(float))
+        h.setOptionValue("time_limit", max(0.05, min(seconds, deadline - time.perf_counter())))
+        h.clearSolver()
+        h.run()
+        info = h.getInfo()
+        status = h.getModelStatus()
+        fixed = float(self.inst.type_fixed_cost[self.t])
+        bound = None
+        if status == highspy.HighsModelStatus.kOptimal:
+            bound = fixed + min(float(info.mip_dual_bound), float(info.objective_function_value))
+        elif np.isfinite(info.mip_dual_bound) and abs(info.mip_dual_bound) < 1e30:
+            bound = fixed + float(info.mip_dual_bound)
+        if bound is not None:
+            bound -= abs(bound) * 1e-7 + 1e-7  # solver tolerances: be conservative
+        counts = None
+        if info.primal_solution_status == 2:
+            values = np.array(h.getSolution().col_value[:n])
+            counts = {int(self.groups[i]): int(round(v)) for i, v in enumerate(values) if round(v) > 0}
+            if not self.inst.bin_fits(self.t, counts):
+                counts = None
+        return counts, bound

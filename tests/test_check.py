@@ -1,0 +1,68 @@
+"""The independent checker catches what a wrong solver answer would look like."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from planner.check import check_plan
+from planner.engine import solve_packing
+from planner.engine.problem import SolveOptions
+from planner.plans import extract_plan
+from planner.strategies import build_container_model, build_vm_model
+from tests.builders import cloud_catalogue, make_fleet, make_service, onprem_catalogue
+
+FLEET = make_fleet(
+    make_service("web", 0.5, 1, 3),
+    make_service("api", 1, 4, 2, max_per_host=2),
+    make_service("iis", 1, 2, 3, os="windows"),
+)
+
+
+@pytest.fixture(scope="module", params=["cloud-vm", "cloud-containers", "onprem-vm", "onprem-containers"])
+def solved(request):
+    kind, strategy = request.param.split("-")
+    catalogue = cloud_catalogue() if kind == "cloud" else onprem_catalogue()
+    build = build_vm_model if strategy == "vm" else build_container_model
+    model = build(FLEET, catalogue, "cat.yaml")
+    plan = extract_plan(model, solve_packing(model.problem, SolveOptions(time_limit=10)))
+    return plan, model, catalogue
+
+
+def test_a_solved_plan_passes(solved):
+    plan, model, catalogue = solved
+    assert check_plan(plan, model, FLEET, catalogue) == []
+
+
+def test_missing_and_duplicated_replicas_are_caught(solved):
+    plan, model, catalogue = solved
+    dropped = dataclasses.replace(plan, placements=plan.placements[1:])
+    assert any("replicas placed" in p for p in check_plan(dropped, model, FLEET, catalogue))
+    doubled = dataclasses.replace(plan, placements=plan.placements + plan.placements[:1])
+    assert any("replicas placed" in p for p in check_plan(doubled, model, FLEET, catalogue))
+
+
+def test_overfull_host_and_broken_spread_are_caught(solved):
+    plan, model, catalogue = solved
+    target = plan.hosts[0].id
+    crammed = dataclasses.replace(plan, placements=tuple(dataclasses.replace(p, host=target)
+                                                          for p in plan.placements))
+    problems = check_plan(crammed, model, FLEET, catalogue)
+    assert any("max_per_host" in p for p in problems)
+    assert any("allocatable" in p or "allowed" in p or "node" in p or "priced for" in p for p in problems)
+
+
+def test_wrong_cost_is_caught(solved):
+    plan, model, catalogue = solved
+    host = plan.hosts[0]
+    cheap_line = dataclasses.replace(host.lines[0], monthly=host.lines[0].monthly - 1)
+    cheaper = dataclasses.replace(host, lines=(cheap_line, *host.lines[1:]))
+    tampered = dataclasses.replace(plan, hosts=(cheaper, *plan.hosts[1:]), total_cost=plan.total_cost - 1)
+    assert any("catalogue gives" in p for p in check_plan(tampered, model, FLEET, catalogue))
+
+
+def test_bound_above_cost_is_caught(solved):
+    plan, model, catalogue = solved
+    bad = dataclasses.replace(plan, lower_bound=plan.total_cost * 1.01 + 1)
+    assert any("lower bound" in p for p in check_plan(bad, model, FLEET, catalogue))
