@@ -71,6 +71,11 @@ class Fleet:
     name: str
     services: tuple[Service, ...]
     notes: tuple[str, ...] = ()
+    # Per-node overhead from Kubernetes DaemonSets (one pod of each on every node):
+    # taken off every container-density node's allocatable capacity and pod slots.
+    daemonset_vcpu: float = 0.0
+    daemonset_memory_gib: float = 0.0
+    daemonset_pods: int = 0
 
     @property
     def total_replicas(self) -> int:

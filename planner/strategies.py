@@ -446,10 +446,12 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
             if extra:
                 res_vcpu += extra.vcpu
                 res_mem += extra.memory_gib
-            vcpu = max(0.0, raw_vcpu - res_vcpu) * util
-            mem = max(0.0, base.memory_gib - res_mem) * util
+            # DaemonSet pods run on every node: they come off the allocatable capacity first
+            vcpu = max(0.0, raw_vcpu - res_vcpu - fleet.daemonset_vcpu) * util
+            mem = max(0.0, base.memory_gib - res_mem - fleet.daemonset_memory_gib) * util
+            slots = max(0, max_pods - fleet.daemonset_pods)
             name = base.name if pool == LINUX else f"{base.name} ({pool})"
-            offers.append(HostOffer(name, base, pool, vcpu, mem, max_pods, tuple(lines)))
+            offers.append(HostOffer(name, base, pool, vcpu, mem, slots, tuple(lines)))
 
     if WINDOWS in pools and not any(o.pool == WINDOWS for o in offers):
         wins = [f"{s.name} (row {s.row})" for s in fleet.services if s.os == WINDOWS]
