@@ -14,18 +14,18 @@ from collections import Counter, defaultdict
 from planner.catalogue.schema import Catalogue
 from planner.fleet import Fleet
 from planner.plans import Plan
-from planner.pricing import host_licence_units, is_host_scoped, licence_unit_monthly, Machine
+from planner.pricing import Machine, commitment_discount, host_licence_units, is_host_scoped, licence_unit_monthly
 from planner.strategies import StrategyModel, VM_PER_SERVICE, WINDOWS, LINUX
 
 TOLERANCE = 1e-6
 
 
-def _guest_licence_cost(catalogue: Catalogue, machine: Machine, os_name: str, vms: int) -> float:
+def _guest_licence_cost(catalogue: Catalogue, machine: Machine, os_name: str, vms: int, term: str) -> float:
     """Return the cheapest monthly guest licence cost for ``vms`` VMs of one OS on one host."""
     names = catalogue.strategies.vm_per_service.guest_os.get(os_name, [])
     best = None
     for lic in (l for l in catalogue.licences if l.name in names and l.unit != "vcpu"):
-        unit = licence_unit_monthly(lic)
+        unit = licence_unit_monthly(lic) * (1 - commitment_discount(catalogue, term, "licences", lic.name).fraction)
         if is_host_scoped(lic):
             full = host_licence_units(lic, machine) * unit
             stacks = 1 if lic.vms_per_licence is None else -(-vms // lic.vms_per_licence)
@@ -85,7 +85,7 @@ def check_plan(plan: Plan, model: StrategyModel, fleet: Fleet, catalogue: Catalo
             by_os: Counter[str] = Counter()
             for name, n in content.items():
                 by_os[services[name].os] += n
-            expected += sum(_guest_licence_cost(catalogue, machine, o, n) for o, n in by_os.items())
+            expected += sum(_guest_licence_cost(catalogue, machine, o, n, model.term) for o, n in by_os.items())
         if abs(expected - host.cost) > TOLERANCE * max(1.0, expected):
             problems.append(f"{host.id}: cost {host.cost:.6f} but the catalogue gives {expected:.6f}")
     total = sum(h.cost for h in plan.hosts) + sum(line.monthly for line in model.plan_lines)

@@ -30,6 +30,14 @@ def parse_gap(text: str) -> float:
     return float(m.group(1)) / 100.0
 
 
+def parse_growth_option(text: str) -> float:
+    """Return a growth fraction from '30%' or '30' (both percent)."""
+    m = re.fullmatch(r"\s*([+-]?[0-9]*\.?[0-9]+)\s*%?\s*", text)
+    if not m or not -100 < float(m.group(1)) <= 10000:
+        raise PlannerError(f"--growth {text!r}: expected a percentage such as 30%")
+    return float(m.group(1)) / 100.0
+
+
 @app.command()
 def plan(
     fleet: Annotated[Path, typer.Argument(help="Fleet CSV: one row per service (see README).", show_default=False)],
@@ -40,6 +48,12 @@ def plan(
     solver: Annotated[str, typer.Option(help="MILP solver: highs or cbc.")] = "highs",
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per strategy.", min=1)] = 60.0,
     gap: Annotated[str, typer.Option(help="Stop when proven within this gap, in percent.")] = "0.1",
+    growth: Annotated[str, typer.Option(help="Plan for growth: every replica's requests grow by this "
+                                                "percentage (a fleet 'growth' column overrides it per service).")] = "0%",
+    spare_hosts: Annotated[int, typer.Option("--spare-hosts", min=0,
+                                             help="Keep spare capacity so that any N hosts can fail.")] = 0,
+    commitment: Annotated[str, typer.Option(help="Price at on-demand, 1y or 3y commitment terms "
+                                                 "(the catalogue's commitments).")] = "on-demand",
     force: Annotated[bool, typer.Option(help="Overwrite an existing workbook or JSON file.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress display.")] = False,
 ) -> None:
@@ -49,7 +63,10 @@ def plan(
     try:
         if solver not in ("highs", "cbc"):
             raise PlannerError(f"--solver {solver!r}: expected highs or cbc")
-        options = PlanOptions(solver=solver, time_limit=time_limit, gap=parse_gap(gap))
+        if commitment not in ("on-demand", "1y", "3y"):
+            raise PlannerError(f"--commitment {commitment!r}: expected on-demand, 1y or 3y")
+        options = PlanOptions(solver=solver, time_limit=time_limit, gap=parse_gap(gap), growth=parse_growth_option(growth),
+                              spare_hosts=spare_hosts, commitment=commitment)
         started = time.strftime("%Y-%m-%d %H:%M")
         from datetime import datetime
         xlsx = workbook_path(out, fleet, pricing, datetime.strptime(started, "%Y-%m-%d %H:%M"))

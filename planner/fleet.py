@@ -35,14 +35,14 @@ import difflib
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
 from planner.errors import InputError
 from planner.units import UnitError, format_cpu, format_memory, parse_cpu, parse_memory_gib
 
-__all__ = ["Fleet", "Service", "load_fleet"]
+__all__ = ["Fleet", "Service", "grow", "load_fleet", "parse_growth"]
 
 _T = TypeVar("_T")
 
@@ -61,6 +61,7 @@ class Service:
     arch: str = "any"  # x86_64, arm64 or any
     row: int = 0  # 1-based line of the CSV (header is row 1)
     sized_from_limit: tuple[str, ...] = ()  # "cpu" / "memory" when planned at the limit
+    growth: float | None = None  # expected growth of this service's requests (0.3 = +30 %); None = the run's --growth
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ _SIZE_COLUMNS: dict[str, dict[str, str | None]] = {
     "cpu_limit": {"cpu_limit": None, "cpu_limit_cores": "cores", "cpu_limit_millicores": "millicores"},
     "memory_limit": {"memory_limit": None, "memory_limit_mib": "mib", "memory_limit_gib": "gib"},
 }
-_PLAIN_COLUMNS = ("service", "replicas", "os", "team", "max_per_host", "arch")
+_PLAIN_COLUMNS = ("service", "replicas", "os", "team", "max_per_host", "arch", "growth")
 _KNOWN = {*_PLAIN_COLUMNS, *(h for group in _SIZE_COLUMNS.values() for h in group)}
 # Headers people write for a required column; only used to suggest the right name.
 _HINTS = {
@@ -306,6 +307,7 @@ def _read_row(
     replicas = check("replicas", lambda t: _whole(t, "replicas", required=True))
     max_per_host = check("max_per_host", lambda t: _whole(t, "max_per_host", required=False), 1)
     arch = check("arch", _arch, "any")
+    growth = check("growth", parse_growth, None) if "growth" in columns and fields[columns["growth"]].strip() else None
     os_name = fields[columns["os"]].strip().lower() if "os" in columns else ""
     team = fields[columns["team"]].strip() if "team" in columns else ""
     sized: dict[str, float] = {}
@@ -348,7 +350,32 @@ def _read_row(
         arch=arch,
         row=row,
         sized_from_limit=tuple(from_limit),
+        growth=growth,
     )
+
+
+def parse_growth(text: str) -> float:
+    """Return a growth fraction from a percentage like ``30%`` (0.3) or ``-10%``."""
+    match = re.fullmatch(r"\s*([+-]?\d+(?:\.\d+)?)\s*%\s*", text)
+    if not match:
+        raise _Bad(f"growth {text!r}", "a percentage such as 30% (the % sign is required)")
+    value = float(match.group(1)) / 100.0
+    if value <= -1 or value > 100:
+        raise _Bad(f"growth {text!r}", "a percentage above -100% and at most 10000%")
+    return value
+
+
+def grow(fleet: Fleet, growth: float = 0.0) -> Fleet:
+    """Return the fleet with each replica's requests grown by its ``growth`` column, else by ``growth``.
+
+    Growth scales the CPU and memory request of every replica (1.3 x at 30 %), so the
+    fleet's total requests grow by exactly that factor; replica counts are unchanged.
+    """
+    services = []
+    for s in fleet.services:
+        g = s.growth if s.growth is not None else growth
+        services.append(replace(s, vcpu=s.vcpu * (1 + g), memory_gib=s.memory_gib * (1 + g)))
+    return replace(fleet, services=tuple(services))
 
 
 def _service_name(text: str) -> str:

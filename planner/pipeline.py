@@ -12,8 +12,10 @@ from planner.check import check_plan
 from planner.engine import solve_packing
 from planner.engine.problem import SolveOptions
 from planner.errors import InputError, PlannerError
-from planner.fleet import Fleet, load_fleet
+from planner.fleet import Fleet, grow, load_fleet
 from planner.plans import Plan, extract_plan
+from planner.pricing import ON_DEMAND
+from planner.resilience import with_spares
 from planner.price_refs import UsedPrice, refs_used
 from planner.strategies import STRATEGIES, StrategyModel, build_container_model, build_vm_model
 
@@ -28,6 +30,9 @@ class PlanOptions:
     time_limit: float = 60.0
     gap: float = 0.001
     strategies: tuple[str, ...] = STRATEGIES
+    growth: float = 0.0  # grow every replica's requests by this fraction (a fleet growth column overrides)
+    spare_hosts: int = 0  # any this many hosts may fail and every replica still fits
+    commitment: str = ON_DEMAND  # "on-demand", "1y" or "3y": the catalogue's commitment discounts
 
 
 @dataclass(frozen=True)
@@ -88,13 +93,16 @@ def load_inputs(fleet_path: Path, pricing_path: Path) -> tuple[Fleet, Catalogue]
 
 
 def build_models(fleet: Fleet, catalogue: Catalogue, pricing_path: Path,
-                 strategies: tuple[str, ...] = STRATEGIES) -> tuple[StrategyModel, ...]:
+                 strategies: tuple[str, ...] = STRATEGIES, term: str = ON_DEMAND) -> tuple[StrategyModel, ...]:
     """Build each strategy's packing problem; report every unplaceable service of all strategies at once."""
     builders = {"vm-per-service": build_vm_model, "container-density": build_container_model}
+    if term != ON_DEMAND and term not in catalogue.commitments:
+        terms = ", ".join([ON_DEMAND, *sorted(catalogue.commitments)])
+        raise PlannerError(f"--commitment {term}: {pricing_path} has no commitments.{term}; expected one of {terms}")
     models, errors = [], []
     for name in strategies:
         try:
-            models.append(builders[name](fleet, catalogue, str(pricing_path)))
+            models.append(builders[name](fleet, catalogue, str(pricing_path), term))
         except PlannerError as err:
             errors.append(err)
     if errors:
@@ -108,7 +116,15 @@ def run_plan(fleet_path: Path, pricing_path: Path, options: PlanOptions = PlanOp
              progress: Progress | None = None) -> PlanningResult:
     """Load inputs, solve every strategy, price and check the plans."""
     fleet, catalogue = load_inputs(fleet_path, pricing_path)
-    models = build_models(fleet, catalogue, pricing_path, options.strategies)
+    notes = list(fleet.notes)
+    if options.growth or any(s.growth is not None for s in fleet.services):
+        fleet = grow(fleet, options.growth)
+        notes.append(f"planned for growth: requests x{1 + options.growth:g}"
+                     + (" (growth column overrides per service)" if any(s.growth is not None
+                                                                          for s in fleet.services) else ""))
+    if options.commitment != ON_DEMAND:
+        notes.append(f"priced at {options.commitment} commitment terms from the catalogue")
+    models = build_models(fleet, catalogue, pricing_path, options.strategies, options.commitment)
     solve_options = SolveOptions(solver=options.solver, time_limit=options.time_limit, gap=options.gap)  # type: ignore[arg-type]
     plans = []
     for model in models:
@@ -117,13 +133,14 @@ def run_plan(fleet_path: Path, pricing_path: Path, options: PlanOptions = PlanOp
             if progress is not None:
                 progress(_strategy, phase, elapsed, cost, bound)
         packing = solve_packing(model.problem, solve_options, report)
+        if options.spare_hosts:
+            packing = with_spares(model, packing, options.spare_hosts, options.gap)
         plan = extract_plan(model, packing)
         problems = check_plan(plan, model, fleet, catalogue)
         if problems:  # a bug, not a user error: keep the traceback
             raise AssertionError(f"{model.strategy} plan failed the independent check:\n" + "\n".join(problems))
         plans.append(plan)
     refs = {line.ref for p in plans for line in [*p.plan_lines, *(ln for h in p.hosts for ln in h.lines)]}
-    notes = list(fleet.notes)
     return PlanningResult(fleet, catalogue, pricing_path, options, tuple(plans), models,
                           tuple(refs_used(refs, catalogue)), dt.datetime.now().replace(microsecond=0),
                           tuple(notes))

@@ -37,6 +37,11 @@ class PlannedHost:
         return sum(line.monthly for line in self.lines)
 
     @property
+    def spare(self) -> bool:
+        """Return True for a spare host (kept empty so that failed hosts' replicas fit elsewhere)."""
+        return self.items == 0
+
+    @property
     def cpu_utilisation(self) -> float:
         """Return used / offered vCPU."""
         return self.used_vcpu / self.vcpu if self.vcpu else 0.0
@@ -106,7 +111,7 @@ def host_lines(model: StrategyModel, host_type: str, counts: dict[str, int]) -> 
         lic, opt, units = min(options, key=lambda o: (o[1].blocks(per_group[group]) * o[1].block_cost, o[0].name))
         blocks = opt.blocks(per_group[group])
         lines.append(LicenceLine(GUEST_OS, lic.name, lic.product, blocks * units, blocks * opt.block_cost,
-                                 f"licences.{lic.name}.price"))
+                                 f"licences.{lic.name}.price", model.guest_discounts.get(lic.name, 0.0)))
     return tuple(lines)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from planner.catalogue.schema import Facility, HostModel, InstanceType, Licence, Price
+from planner.catalogue.schema import Catalogue, Facility, HostModel, InstanceType, Licence, Price
 
 HOURS_PER_MONTH = 730.0
 MONTHS_PER_YEAR = 12.0
@@ -112,3 +112,41 @@ def power_monthly(host: HostModel, facility: Facility) -> float:
         return kilowatts * monthly_amount(facility.colocation_per_kw)
     assert facility.electricity_per_kwh is not None and facility.pue is not None
     return kilowatts * HOURS_PER_MONTH * facility.electricity_per_kwh.amount * facility.pue.value
+
+
+ON_DEMAND = "on-demand"
+
+
+@dataclass(frozen=True)
+class Discount:
+    """A commitment discount as a fraction (0.385 = 38.5 % off) and the catalogue entry behind it."""
+
+    fraction: float = 0.0
+    ref: str = ""
+
+
+def commitment_discount(catalogue: Catalogue, term: str, applies_to: str, name: str) -> Discount:
+    """Return the discount for ``name`` under a commitment ``term`` (``on-demand``: none).
+
+    The most specific rule wins: one naming ``name`` itself, then its family (the part
+    before the first dot, e.g. ``m7i``), then a rule without names.
+    """
+    if term == ON_DEMAND:
+        return Discount()
+    family = name.split(".", 1)[0]
+    best: tuple[int, Discount] | None = None
+    for index, rule in enumerate(catalogue.commitments.get(term, [])):  # type: ignore[call-overload]
+        if rule.applies_to != applies_to:
+            continue
+        if rule.names is None:
+            rank = 1
+        elif name in rule.names:
+            rank = 3
+        elif family in rule.names:
+            rank = 2
+        else:
+            continue
+        found = Discount(rule.discount_percent.value / 100.0, f"commitments.{term}.{index}.discount_percent")
+        if best is None or rank > best[0]:
+            best = (rank, found)
+    return best[1] if best else Discount()

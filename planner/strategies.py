@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from planner.catalogue.schema import Catalogue, HostModel, InstanceType, Licence, NodeReservation
 from planner.engine.problem import HostType, ItemGroup, LicenceOption, PackingProblem
 from planner.errors import InfeasibleError, InputError
 from planner.fleet import Fleet, Service
 from planner.pricing import (
+    ON_DEMAND,
     Machine,
-    host_licence_monthly,
+    commitment_discount,
     host_licence_units,
     is_host_scoped,
     licence_unit_monthly,
@@ -70,6 +71,12 @@ class LicenceLine:
     units: float
     monthly: float
     ref: str = ""  # the catalogue price behind it, e.g. "licences.vvf.price" (see planner.price_refs)
+    discount: float = 0.0  # commitment discount already applied (0.385 = 38.5 % off on-demand)
+
+    @property
+    def on_demand_monthly(self) -> float:
+        """Return what this line would cost without the commitment discount."""
+        return self.monthly / (1.0 - self.discount) if self.discount < 1.0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,8 @@ class StrategyModel:
     problem: PackingProblem
     plan_lines: tuple[LicenceLine, ...]
     notes: tuple[str, ...]
+    term: str = ON_DEMAND  # commitment term the prices were taken at
+    guest_discounts: dict[str, float] = field(default_factory=dict)  # guest licence name -> discount applied
 
     def offer(self, name: str) -> HostOffer:
         """Return the host offer called ``name``."""
@@ -203,25 +212,33 @@ def _licences(catalogue: Catalogue, names: Iterable[str]) -> list[Licence]:
     return [by_name[n] for n in names]
 
 
-def _cheapest_static(licences: list[Licence], machine: Machine) -> LicenceLine | None:
+def _licence_line(catalogue: Catalogue, lic: Licence, units: float, term: str) -> LicenceLine:
+    """Return the line for ``units`` units of a licence, with the term's commitment discount."""
+    d = commitment_discount(catalogue, term, "licences", lic.name)
+    return LicenceLine(ROLE_CATEGORY[lic.role], lic.name, lic.product, units,
+                       units * licence_unit_monthly(lic) * (1 - d.fraction), f"licences.{lic.name}.price", d.fraction)
+
+
+def _cheapest_static(catalogue: Catalogue, licences: list[Licence], machine: Machine, term: str) -> LicenceLine | None:
     """Return the cheapest full licensing of a host among alternatives (ties: first listed)."""
     best: LicenceLine | None = None
     for lic in licences:
-        line = LicenceLine(
-            ROLE_CATEGORY[lic.role], lic.name, lic.product,
-            host_licence_units(lic, machine), host_licence_monthly(lic, machine), f"licences.{lic.name}.price",
-        )
+        line = _licence_line(catalogue, lic, host_licence_units(lic, machine), term)
         if best is None or line.monthly < best.monthly - 1e-12:
             best = line
     return best
 
 
-def _base_lines(catalogue: Catalogue, base: InstanceType | HostModel) -> list[LicenceLine]:
+def _base_lines(catalogue: Catalogue, base: InstanceType | HostModel, term: str) -> list[LicenceLine]:
+    """Return the instance price, or amortised hardware + support + power, of one host."""
     if isinstance(base, InstanceType):
-        return [LicenceLine(INSTANCES, base.name, "instance", 1, monthly_amount(base.price),
-                            f"instance_types.{base.name}.price")]
+        d = commitment_discount(catalogue, term, "instances", base.name)
+        return [LicenceLine(INSTANCES, base.name, "instance", 1, monthly_amount(base.price) * (1 - d.fraction),
+                            f"instance_types.{base.name}.price", d.fraction)]
+    d = commitment_discount(catalogue, term, "hardware", base.name)
     lines = [LicenceLine(HARDWARE, base.name, "amortised purchase", 1,
-                         monthly_amount(base.purchase, base.amortisation_months), f"host_models.{base.name}.purchase")]
+                         monthly_amount(base.purchase, base.amortisation_months) * (1 - d.fraction),
+                         f"host_models.{base.name}.purchase", d.fraction)]
     if base.support is not None:
         lines.append(LicenceLine(SUPPORT, base.name, "support and rack", 1, monthly_amount(base.support),
                                  f"host_models.{base.name}.support"))
@@ -263,13 +280,13 @@ def _bases(catalogue: Catalogue, names: list[str] | None) -> list[InstanceType |
     return [b for b in bases if b.name in wanted]
 
 
-def _fee_lines(catalogue: Catalogue, fees: list[str], clusters: int) -> tuple[list[LicenceLine], list[Licence]]:
+def _fee_lines(catalogue: Catalogue, fees: list[str], clusters: int, term: str
+               ) -> tuple[list[LicenceLine], list[Licence]]:
     """Return plan-level lines for per-cluster fees, and the fees charged per host instead."""
     plan, per_host = [], []
     for lic in _licences(catalogue, fees):
         if lic.unit == "cluster":
-            plan.append(LicenceLine(FEES, lic.name, lic.product, clusters, clusters * licence_unit_monthly(lic),
-                                    f"licences.{lic.name}.price"))
+            plan.append(_licence_line(catalogue, lic, clusters, term))
         else:
             per_host.append(lic)
     return plan, per_host
@@ -294,7 +311,7 @@ def _arch_ok(service: Service, offer: HostOffer) -> bool:
     return service.arch == "any" or service.arch == offer.arch
 
 
-def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str) -> StrategyModel:
+def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str, term: str = ON_DEMAND) -> StrategyModel:
     """Build the one-VM-per-service packing problem."""
     strat = catalogue.strategies.vm_per_service
     vm = catalogue.overheads.vm
@@ -302,7 +319,7 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str) -> S
     offers: list[HostOffer] = []
     plan_lines: list[LicenceLine] = []
     notes: list[str] = []
-    fees, per_host_fees = _fee_lines(catalogue, strat.fees, 1)
+    fees, per_host_fees = _fee_lines(catalogue, strat.fees, 1, term)
     plan_lines += fees
     guest = {os_name: _licences(catalogue, names) for os_name, names in strat.guest_os.items()}
     used_os = sorted({s.os for s in fleet.services})
@@ -319,21 +336,18 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str) -> S
             for os_name in used_os:
                 if not cloud_os_available(catalogue, inst, os_name) and os_name not in guest:
                     continue
-                lines = _base_lines(catalogue, inst) + [
-                    LicenceLine(ROLE_CATEGORY[lic.role], lic.name, lic.product,
-                                host_licence_units(lic, machine), host_licence_monthly(lic, machine),
-                                f"licences.{lic.name}.price")
-                    for lic in per_host_fees
+                lines = _base_lines(catalogue, inst, term) + [
+                    _licence_line(catalogue, lic, host_licence_units(lic, machine), term) for lic in per_host_fees
                 ]
                 os_line = _cloud_os_line(catalogue, inst, os_name, GUEST_OS)
                 if os_line is not None:
                     lines.append(os_line)
-                hyp = _cheapest_static(_licences(catalogue, strat.hypervisor), machine)
+                hyp = _cheapest_static(catalogue, _licences(catalogue, strat.hypervisor), machine, term)
                 if hyp:
                     lines.append(hyp)
                 name = inst.name if os_name == LINUX else f"{inst.name} ({os_name})"
                 offers.append(HostOffer(name, inst, os_name, inst.vcpu, inst.memory_gib, 1, tuple(lines),
-                                        _group_options(guest.get(os_name, []), machine, os_name)))
+                                        _group_options(catalogue, guest.get(os_name, []), machine, os_name, term)))
         if any(i.burstable for i in catalogue.instance_types):
             notes.append("burstable (T-family) instances are treated as fully usable vCPUs; "
                          "check their CPU credit baseline for busy services")
@@ -346,18 +360,17 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str) -> S
         for host in _bases(catalogue, strat.hosts):
             assert isinstance(host, HostModel)
             machine = Machine.of(host)
-            lines = _base_lines(catalogue, host)
-            hyp = _cheapest_static(_licences(catalogue, strat.hypervisor), machine)
+            lines = _base_lines(catalogue, host, term)
+            hyp = _cheapest_static(catalogue, _licences(catalogue, strat.hypervisor), machine, term)
             if hyp:
                 lines.append(hyp)
             for lic in per_host_fees:
-                lines.append(LicenceLine(FEES, lic.name, lic.product, host_licence_units(lic, machine),
-                                         host_licence_monthly(lic, machine), f"licences.{lic.name}.price"))
+                lines.append(_licence_line(catalogue, lic, host_licence_units(lic, machine), term))
             vcpu = max(0.0, host.hardware_threads - vm.hypervisor_reserved_cores) * vm.cpu_overcommit * util
             mem = max(0.0, host.memory_gib - hm.per_host_gib) * util
             options: dict[str, tuple[tuple[Licence, LicenceOption, int], ...]] = {}
             for os_name in used_os:
-                options.update(_group_options(guest.get(os_name, []), machine, os_name))
+                options.update(_group_options(catalogue, guest.get(os_name, []), machine, os_name, term))
             offers.append(HostOffer(host.name, host, None, vcpu, mem, vm.max_vms_per_host or 10_000,
                                     tuple(lines), options))
 
@@ -376,9 +389,7 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str) -> S
         # per-vCPU guest licences are a constant per VM: they drop out of the optimisation
         for lic in guest.get(s.os, []):
             if lic.unit == "vcpu":
-                units = vm_licence_units(lic, size_vcpu) * s.replicas
-                plan_lines.append(LicenceLine(GUEST_OS, lic.name, lic.product, units,
-                                              units * licence_unit_monthly(lic), f"licences.{lic.name}.price"))
+                plan_lines.append(_licence_line(catalogue, lic, vm_licence_units(lic, size_vcpu) * s.replicas, term))
 
     def compatible(shape: ReplicaShape, offer: HostOffer) -> bool:
         s = shape.service
@@ -388,32 +399,37 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str) -> S
             return offer.pool == s.os
         return not (s.os == WINDOWS and offer.arch != "x86_64")
 
-    return _finish(VM_PER_SERVICE, fleet, catalogue_path, offers, shapes, compatible, plan_lines, notes)
+    discounts = {lic.name: commitment_discount(catalogue, term, "licences", lic.name).fraction
+                 for lics in guest.values() for lic in lics}
+    model = _finish(VM_PER_SERVICE, fleet, catalogue_path, offers, shapes, compatible, plan_lines, notes)
+    return replace(model, term=term, guest_discounts=discounts)
 
 
-def _group_options(licences: list[Licence], machine: Machine, group: str
+def _group_options(catalogue: Catalogue, licences: list[Licence], machine: Machine, group: str, term: str
                    ) -> dict[str, tuple[tuple[Licence, LicenceOption, int], ...]]:
     """Return the per-host licence choices for the VMs of one guest OS on one host."""
     opts: list[tuple[Licence, LicenceOption, int]] = []
     for lic in licences:
         if lic.unit == "vcpu":
             continue  # priced per VM as a plan-level constant
+        per_unit = licence_unit_monthly(lic) * (1 - commitment_discount(catalogue, term, "licences", lic.name).fraction)
         if is_host_scoped(lic):
             units = host_licence_units(lic, machine)
-            block = LicenceOption(lic.name, units * licence_unit_monthly(lic), lic.vms_per_licence)
+            block = LicenceOption(lic.name, units * per_unit, lic.vms_per_licence)
         else:  # per VM, sold in packs of pack_size VMs on the host
             units = lic.pack_size
-            block = LicenceOption(lic.name, units * licence_unit_monthly(lic), lic.pack_size)
+            block = LicenceOption(lic.name, units * per_unit, lic.pack_size)
         opts.append((lic, block, units))
     return {group: tuple(opts)} if opts else {}
 
 
-def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str) -> StrategyModel:
+def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str,
+                          term: str = ON_DEMAND) -> StrategyModel:
     """Build the container-density packing problem (one node pool per OS: linux, windows)."""
     strat = catalogue.strategies.container_density
     co = catalogue.overheads.container
     util = catalogue.overheads.target_utilisation
-    plan_lines, per_host_fees = _fee_lines(catalogue, strat.fees, strat.clusters)
+    plan_lines, per_host_fees = _fee_lines(catalogue, strat.fees, strat.clusters, term)
     pools = sorted({WINDOWS if s.os == WINDOWS else LINUX for s in fleet.services})
     host_os = {p: _licences(catalogue, names) for p, names in strat.host_os.items()}
     platform = _licences(catalogue, strat.container_platform)
@@ -421,7 +437,7 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
     for base in _bases(catalogue, strat.hosts):
         machine = Machine.of(base)
         for pool in pools:
-            lines = _base_lines(catalogue, base)
+            lines = _base_lines(catalogue, base, term)
             if isinstance(base, InstanceType):
                 if pool != LINUX and not cloud_os_available(catalogue, base, pool) and pool not in host_os:
                     continue
@@ -430,15 +446,14 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
                     lines.append(os_line)
             elif pool == WINDOWS and base.arch != "x86_64":
                 continue
-            os_lic = _cheapest_static(host_os.get(pool, []), machine)
+            os_lic = _cheapest_static(catalogue, host_os.get(pool, []), machine, term)
             if os_lic:
                 lines.append(os_lic)
-            plat = _cheapest_static(platform, machine)
+            plat = _cheapest_static(catalogue, platform, machine, term)
             if plat:
                 lines.append(plat)
             for lic in per_host_fees:
-                lines.append(LicenceLine(FEES, lic.name, lic.product, host_licence_units(lic, machine),
-                                         host_licence_monthly(lic, machine), f"licences.{lic.name}.price"))
+                lines.append(_licence_line(catalogue, lic, host_licence_units(lic, machine), term))
             max_pods = base.max_pods or co.default_max_pods
             raw_vcpu = base.vcpu if isinstance(base, InstanceType) else base.hardware_threads
             res_vcpu, res_mem = kube_reserved(co.node_reservation, raw_vcpu, base.memory_gib, max_pods)
@@ -470,7 +485,8 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
     def compatible(shape: ReplicaShape, offer: HostOffer) -> bool:
         return offer.pool == shape.pool and _arch_ok(shape.service, offer)
 
-    return _finish(CONTAINER_DENSITY, fleet, catalogue_path, offers, shapes, compatible, plan_lines, [])
+    model = _finish(CONTAINER_DENSITY, fleet, catalogue_path, offers, shapes, compatible, plan_lines, [])
+    return replace(model, term=term)
 
 
 def _finish(strategy, fleet, catalogue_path, offers, shapes, compatible, plan_lines, notes) -> StrategyModel:

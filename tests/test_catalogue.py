@@ -71,7 +71,8 @@ def test_aws_catalogue_contents() -> None:
     assert types["t3.nano"].burstable and types["t4g.micro"].burstable
     assert not types["m7i.large"].burstable
     for family in ("t3", "t3a", "t4g"):
-        assert {f"{family}.{size}" for size in ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge")} <= set(types)
+        sizes = ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge")
+        assert {f"{family}.{size}" for size in sizes} <= set(types)
     for family in ("m7i", "c7i", "r7i"):
         assert {f"{family}.{size}" for size in ("large", "xlarge", "2xlarge", "4xlarge", "48xlarge")} <= set(types)
     for family in ("m7g", "c7g", "r7g"):
@@ -127,7 +128,10 @@ def test_price_helpers_use_the_source_date_and_flags(tmp_path: Path) -> None:
     path.write_text(
         path.read_text()
         .replace("amount: 0.20, per: hour, source: test}", "amount: 0.20, per: hour, source: guess}")
-        .replace("amount: 0.50, per: hour, source: test}", "amount: 0.50, per: hour, source: test, as_of: 2025-12-01, unverified: true}")
+        .replace(
+            "amount: 0.50, per: hour, source: test}",
+            "amount: 0.50, per: hour, source: test, as_of: 2025-12-01, unverified: true}",
+        )
     )
     catalogue = load_catalogue(path)
     small, medium, large, _ = catalogue.instance_types
@@ -239,7 +243,7 @@ def test_unknown_key_without_close_match_lists_valid_keys(tmp_path: Path) -> Non
 
 
 def test_missing_key(tmp_path: Path) -> None:
-    path = variant(tmp_path, TINY_CLOUD, "name: medium, vcpu: 4, memory_gib: 8, max_pods: 20, price:", "name: medium, vcpu: 4, memory_gib: 8, max_pods: 20, cost:")
+    path = variant(tmp_path, TINY_CLOUD, "max_pods: 20, price:", "max_pods: 20, cost:")
     message = load_error(path)
     line = line_of(path, "name: medium")
     assert f"line {line}, instance_types[1]: missing key 'price'" in message
@@ -282,7 +286,8 @@ def test_bad_currency_and_date(tmp_path: Path) -> None:
 
 def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     path = variant(tmp_path, TINY_CLOUD, "amount: 0.20, per: hour", "amount: -1, per: weekly")
-    path.write_text(path.read_text().replace("name: large, vcpu: 8", "name: large, vcpu: 0").replace("currency: USD", "currency: usd"))
+    text = path.read_text().replace("name: large, vcpu: 8", "name: large, vcpu: 0")
+    path.write_text(text.replace("currency: USD", "currency: usd"))
     message = load_error(path)
     assert message.startswith(f"{path}: 4 problems")
     for key in ("currency", "instance_types[1].price.amount", "instance_types[1].price.per", "instance_types[2].vcpu"):
@@ -299,7 +304,7 @@ def test_model_validator_message(tmp_path: Path) -> None:
 
 
 def test_subscription_priced_once_is_rejected(tmp_path: Path) -> None:
-    path = variant(tmp_path, TINY_ONPREM, "price: {amount: 120, per: year, source: test}", "price: {amount: 120, per: once, source: test}")
+    path = variant(tmp_path, TINY_ONPREM, "{amount: 120, per: year,", "{amount: 120, per: once,")
     assert "licences[0]: a subscription's price needs per: hour, month or year" in load_error(path)
 
 
@@ -358,7 +363,10 @@ def test_both_instance_types_and_host_models(tmp_path: Path) -> None:
         "instance_types:\n  - {name: vm, vcpu: 1, memory_gib: 1, price: {amount: 1, per: hour, source: test}}\nfacility:",
     )
     message = load_error(path)
-    assert f"line {line_of(path, 'host_models:')}, host_models: give instance_types (a cloud catalogue) or host_models (on-prem), not both" in message
+    assert (
+        f"line {line_of(path, 'host_models:')}, host_models: "
+        "give instance_types (a cloud catalogue) or host_models (on-prem), not both"
+    ) in message
 
 
 def test_neither_instance_types_nor_host_models(tmp_path: Path) -> None:
@@ -383,7 +391,7 @@ def test_os_names_must_be_lower_case(tmp_path: Path) -> None:
     message = load_error(path)
     assert f"line {line_of(path, 'Windows:')}, os_pricing.Windows: OS name 'Windows' must be a lower-case name" in message
     assert "did you mean 'windows'?" in message
-    path = variant(tmp_path, TINY_CLOUD, "      windows: {vcpu: 0, memory_gib: 1}", "      Windows Server: {vcpu: 0, memory_gib: 1}")
+    path = variant(tmp_path, TINY_CLOUD, "      windows: {vcpu: 0,", "      Windows Server: {vcpu: 0,")
     assert "overheads.vm.guest_os.Windows Server: OS name 'Windows Server'" in load_error(path)
 
 
@@ -404,7 +412,7 @@ def test_future_dates(tmp_path: Path) -> None:
 
 
 def test_price_newer_than_catalogue_as_of(tmp_path: Path) -> None:
-    path = variant(tmp_path, TINY_CLOUD, "amount: 0.20, per: hour, source: test", "amount: 0.20, per: hour, source: test, as_of: 2026-02-01")
+    path = variant(tmp_path, TINY_CLOUD, "0.20, per: hour, source: test", "0.20, per: hour, source: test, as_of: 2026-02-01")
     assert "instance_types[1].price: dated 2026-02-01, after the catalogue's as_of 2026-01-01" in load_error(path)
 
 
@@ -421,3 +429,21 @@ def test_reference_fixture_reports_every_problem() -> None:
     for line in expected:
         assert line in message, f"{line!r} not in:\n{message}"
     assert message.startswith(f"{path}: {len(expected)} problems")
+
+
+def test_commitment_names_must_exist(tmp_path: Path) -> None:
+    path = variant(
+        tmp_path,
+        TINY_CLOUD,
+        "strategies:",
+        "commitments:\n  1y:\n    - applies_to: instances\n      names: [small, arm, smal]\n"
+        "      discount_percent: {value: 30, source: test}\n  2y: []\nstrategies:",
+    )
+    message = load_error(path)
+    assert "commitments.2y: got '2y'; expected one of '1y' or '3y'" in message
+    path.write_text(path.read_text().replace("  2y: []\n", ""))
+    message = load_error(path)
+    assert (
+        f"line {line_of(path, 'smal]')}, commitments.1y[0].names[2]: unknown instances name 'smal'; "
+        "did you mean 'small'?"
+    ) in message

@@ -243,7 +243,8 @@ def _located(path: Path, lines: _LineMap, found: list[tuple[YamlPath, str]]) -> 
     """Return one line per problem, ordered by line number in the file."""
     rows = []
     for loc, message in found:
-        loc = tuple(p for p in loc if p != "[key]")
+        if "[key]" in loc:  # a bad dict key: show the key itself, never as a list index
+            loc = tuple(str(p) for p in loc if p != "[key]")
         line = _line_of(lines, loc)
         where = f", line {line}" if line is not None else ""
         key = format_path(loc)
@@ -312,7 +313,7 @@ def _describe(error: Any) -> str:
         return f"missing key '{loc[-1]}'"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
-    if loc and loc[-1] == "[key]":
+    if loc and loc[-1] == "[key]" and kind == "string_type":
         return f"key {got}: expected a name (text)"
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
@@ -439,6 +440,30 @@ def check_catalogue(catalogue: Catalogue, *, today: dt.date | None = None) -> li
     found += _check_strategies(catalogue)
     found += _check_licences(catalogue)
     found += _check_os_names(catalogue)
+    found += _check_commitments(catalogue)
+    return found
+
+
+def _check_commitments(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
+    """Every commitment name must be a name (or, for instances, a family such as ``m7i``) of its kind."""
+    found: list[tuple[YamlPath, str]] = []
+    kinds: dict[str, list[str]] = {
+        "instances": [t.name for t in catalogue.instance_types]
+        + sorted({t.name.split(".")[0] for t in catalogue.instance_types}),
+        "hardware": [h.name for h in catalogue.host_models],
+        "licences": [lic.name for lic in catalogue.licences],
+    }
+    for term, commitments in (getattr(catalogue, "commitments", None) or {}).items():
+        for index, commitment in enumerate(commitments):
+            known = kinds.get(commitment.applies_to, [])
+            for j, name in enumerate(commitment.names or []):
+                if name not in known:
+                    found.append(
+                        (
+                            ("commitments", term, index, "names", j),
+                            f"unknown {commitment.applies_to} name '{name}'{_suggest(name, known)}",
+                        )
+                    )
     return found
 
 
@@ -452,10 +477,15 @@ def _check_kind(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
         found.append(((), "no hosts: give instance_types (a cloud catalogue) or host_models (on-prem)"))
     if catalogue.host_models and catalogue.facility is None:
         found.append(
-            (("host_models",), "host_models need a facility section (electricity_per_kwh with pue, or colocation_per_kw)")
+            (
+                ("host_models",),
+                "host_models need a facility section (electricity_per_kwh with pue, or colocation_per_kw)",
+            )
         )
     if catalogue.instance_types and catalogue.facility is not None:
-        found.append((("facility",), "facility is for on-prem host_models; cloud instance prices include power and space"))
+        found.append(
+            (("facility",), "facility is for on-prem host_models; cloud instance prices include power and space")
+        )
     if catalogue.host_models and catalogue.os_pricing:
         found.append(
             (("os_pricing",), "os_pricing is for cloud instance types (licence-included OS); on-prem OSes are licences")
@@ -503,7 +533,11 @@ def _check_prices(catalogue: Catalogue, today: dt.date) -> list[tuple[YamlPath, 
         effective = price_as_of(catalogue, obj)
         if isinstance(obj, Price) and effective > catalogue.as_of:
             found.append(
-                (loc, f"dated {effective}, after the catalogue's as_of {catalogue.as_of}; set as_of to the newest price date")
+                (
+                    loc,
+                    f"dated {effective}, after the catalogue's as_of {catalogue.as_of}; "
+                    "set as_of to the newest price date",
+                )
             )
         if isinstance(obj, Price):
             found += _check_period(loc, obj)
@@ -559,7 +593,11 @@ def _check_strategies(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
                 found.append((loc, f"unknown licence '{name}'{_suggest(name, list(licences))}"))
             elif licence.role != role:
                 found.append(
-                    (loc, f"licence '{name}' has role {licence.role}; {format_path(base)} needs a licence with role {role}")
+                    (
+                        loc,
+                        f"licence '{name}' has role {licence.role}; "
+                        f"{format_path(base)} needs a licence with role {role}",
+                    )
                 )
             elif isinstance(value, dict) and licence.os and loc[3] not in licence.os:
                 found.append(
@@ -575,7 +613,9 @@ def _check_licences(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
         if licence.role == "fee" and licence.unit != "cluster":
             found.append((loc, f"got '{licence.unit}'; a fee is charged per cluster: expected unit: cluster"))
         if licence.role != "fee" and licence.unit == "cluster":
-            found.append((loc, f"unit 'cluster' is only for fees (role: fee); role {licence.role} is counted per host or VM"))
+            found.append(
+                (loc, f"unit 'cluster' is only for fees (role: fee); role {licence.role} is counted per host or VM")
+            )
     return found
 
 
@@ -602,7 +642,10 @@ def _check_os_names(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
 
 def _os_name_message(name: str) -> str:
     suggestion = re.sub(r"[^a-z0-9._-]+", "-", name.strip().lower()).strip("-") or "linux"
-    return f"OS name '{name}' must be a lower-case name such as 'linux', 'windows' or 'rhel'; did you mean '{suggestion}'?"
+    return (
+        f"OS name '{name}' must be a lower-case name such as 'linux', 'windows' or 'rhel'; "
+        f"did you mean '{suggestion}'?"
+    )
 
 
 __all__ = [

@@ -262,6 +262,20 @@ class Strategies(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class Commitment(Strict):
+    """A discount for committing to a term: reserved instances, savings plans, multi-year licences.
+
+    ``names`` are instance type names or families (``m7i`` matches ``m7i.large``), host
+    model names, or licence names; omitted = everything of that kind. The most specific
+    match wins (a name over a family over everything).
+    """
+
+    applies_to: Literal["instances", "hardware", "licences"]
+    names: list[str] | None = None
+    discount_percent: Figure
+    note: str | None = None
+
+
 class Catalogue(Strict):
     """A whole price catalogue: one currency, one kind of host (cloud instances or on-prem models)."""
 
@@ -277,6 +291,7 @@ class Catalogue(Strict):
     licences: list[Licence] = Field(default_factory=list)
     strategies: Strategies = Strategies()
     overheads: Overheads = Overheads()
+    commitments: dict[Literal["1y", "3y"], list[Commitment]] = Field(default_factory=dict)
 
     @property
     def is_cloud(self) -> bool:

@@ -34,7 +34,7 @@ import numpy as np
 
 from planner.engine.bounds import licence_rate_per_item, shade
 from planner.engine.highs_setup import new_highs
-from planner.engine.instance import Bin, Instance, max_copies
+from planner.engine.instance import CAPACITY_RTOL, Bin, Instance
 
 _RC_EPS = 1e-6
 
@@ -266,19 +266,20 @@ def _greedy_fill(inst: Instance, t: int, order: np.ndarray, caps: np.ndarray) ->
     free_memory_gib = float(inst.type_memory_gib[t])
     free_slots = int(inst.type_slots[t])
     counts: dict[int, int] = {}
-    for s in order:
+    vcpu, memory_gib = inst.vcpu_list, inst.memory_gib_list
+    slack = 1.0 + CAPACITY_RTOL
+    for s in order.tolist():
         if free_slots <= 0:
             break
-        take = min(
-            int(caps[s]),
-            free_slots,
-            int(max_copies(inst.group_vcpu[s], free_vcpu)),
-            int(max_copies(inst.group_memory_gib[s], free_memory_gib)),
-        )
+        take = min(int(caps[s]), free_slots)
+        if vcpu[s] > 0:
+            take = min(take, int((free_vcpu * slack + 1e-12) // vcpu[s]))
+        if memory_gib[s] > 0:
+            take = min(take, int((free_memory_gib * slack + 1e-12) // memory_gib[s]))
         if take > 0:
-            counts[int(s)] = take
-            free_vcpu -= take * inst.group_vcpu[s]
-            free_memory_gib -= take * inst.group_memory_gib[s]
+            counts[s] = take
+            free_vcpu -= take * vcpu[s]
+            free_memory_gib -= take * memory_gib[s]
             free_slots -= take
     return counts
 

@@ -66,6 +66,11 @@ class Instance:
     group_licence: np.ndarray  # int (groups,): index into licence_names, -1 = free
     _licence_cache: dict[tuple[int, int, int], float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Plain-float copies for tight Python loops (numpy scalars are slow there).
+        self.vcpu_list: list[float] = self.group_vcpu.tolist()
+        self.memory_gib_list: list[float] = self.group_memory_gib.tolist()
+
     @property
     def n_groups(self) -> int:
         """Return the number of item groups."""

@@ -24,11 +24,11 @@ def render_summary(result: PlanningResult, outputs: list[Path], console: Console
         f"- priced with [bold]{result.catalogue.name}[/] (as of {result.catalogue.as_of})"
     )
     table = Table(show_header=True, header_style="bold")
-    for col in ("strategy", "per month", "per year", "hosts", "status", "proven gap"):
-        table.add_column(col, justify="left" if col in ("strategy", "status") else "right")
+    for col in ("strategy", f"{cur}/month", f"{cur}/year", "hosts", "status", "gap"):
+        table.add_column(col, justify="left" if col in ("strategy", "status") else "right", no_wrap=True)
     for plan in result.plans:
         table.add_row(
-            plan.strategy, money(plan.total_cost, cur), money(plan.total_cost * 12, cur), str(len(plan.hosts)),
+            plan.strategy, f"{plan.total_cost:,.2f}", f"{plan.total_cost * 12:,.0f}", str(len(plan.hosts)),
             plan.status, f"{plan.gap * 100:.2f} %",
         )
     console.print(table)

@@ -1,0 +1,87 @@
+"""Spare hosts: enough idle capacity that any N hosts can fail and every replica still fits.
+
+After the cheapest packing is found, each pool (a container node pool, or the one pool
+of hypervisor hosts) gets N spare hosts of the cheapest type that can take over the
+whole load of any single host of that pool (capacity, slots, and every service on it
+allowed on that type). When N hosts fail, at most N loaded hosts are lost and at least
+as many spares survive, so each lost host's replicas move to a surviving spare intact
+(spread rules hold, since a spare starts empty). When no single type can take over every
+host, the pool gets N spares of each host type it uses instead.
+
+This is a safe construction, not an optimisation over all resilient plans: the report's
+lower bound stays a proven bound, so the gap shows how much it might leave on the table.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+from planner.engine.problem import HostLoad, Packing, PackingProblem
+from planner.strategies import StrategyModel
+
+
+def _load(problem: PackingProblem, host: HostLoad) -> tuple[float, float, int]:
+    items = {i.name: i for i in problem.items}
+    vcpu = sum(items[s].vcpu * n for s, n in host.items.items())
+    mem = sum(items[s].memory_gib * n for s, n in host.items.items())
+    return vcpu, mem, sum(host.items.values())
+
+
+def spare_hosts(model: StrategyModel, packing: Packing, count: int) -> tuple[list[HostLoad], list[str]]:
+    """Return the spare hosts to add (empty loads) and notes describing them."""
+    if count <= 0 or not packing.hosts:
+        return [], []
+    problem = model.problem
+    if all(o.max_items == 1 for o in model.offers):
+        return [], ["spare hosts: none added for vm-per-service on a cloud catalogue (each VM is its own "
+                    "instance; the provider replaces a failed one)"]
+    items = {i.name: i for i in problem.items}
+    pools: dict[str | None, list[HostLoad]] = defaultdict(list)
+    for host in packing.hosts:
+        pools[model.offer(host.host_type).pool].append(host)
+    spares: list[HostLoad] = []
+    notes: list[str] = []
+    for pool in sorted(pools, key=lambda p: p or ""):
+        hosts = pools[pool]
+        candidates = sorted((o for o in model.offers if o.pool == pool), key=lambda o: (o.fixed_cost, o.name))
+
+        def takes_over(offer_name: str, host: HostLoad) -> bool:
+            t = problem.host_type(offer_name)
+            vcpu, mem, n = _load(problem, host)
+            return (vcpu <= t.vcpu + 1e-9 and mem <= t.memory_gib + 1e-9 and n <= t.max_items
+                    and all(offer_name in items[s].compatible for s in host.items))
+
+        chosen = next((o.name for o in candidates if all(takes_over(o.name, h) for h in hosts)), None)
+        label = f"pool {pool}" if pool else "hypervisor hosts"
+        if chosen is not None:
+            spares += [HostLoad(chosen, {}) for _ in range(count)]
+            notes.append(f"spare hosts ({label}): {count} x {chosen}, each able to take over any one host")
+        else:
+            used = sorted({h.host_type for h in hosts})
+            spares += [HostLoad(t, {}) for t in used for _ in range(count)]
+            notes.append(f"spare hosts ({label}): {count} of each type used ({', '.join(used)}); "
+                         "no single type can take over every host")
+    return spares, notes
+
+
+def with_spares(model: StrategyModel, packing: Packing, count: int, gap_target: float) -> Packing:
+    """Return the packing with spare hosts added, its cost, a still-valid lower bound and status.
+
+    Bound: removing the N dearest hosts of a resilient plan leaves a feasible plan, so a
+    resilient plan costs at least (bound without spares) + N x the cheapest host type of
+    some pool; the pool with the largest such figure is used.
+    """
+    spares, notes = spare_hosts(model, packing, count)
+    if not spares:
+        return replace(packing, notes=packing.notes + tuple(notes))
+    from planner.engine.problem import packing_cost
+
+    hosts = tuple(packing.hosts) + tuple(spares)
+    cost = packing_cost(model.problem, hosts)
+    used_pools = {model.offer(h.host_type).pool for h in packing.hosts}
+    extra = max(min(o.fixed_cost for o in model.offers if o.pool == p) for p in used_pools) * count
+    bound = min(cost, packing.lower_bound + extra)
+    status = "optimal" if cost <= 0 or (cost - bound) / cost <= gap_target + 1e-9 else "feasible"
+    return replace(packing, hosts=hosts, cost=cost, lower_bound=bound, status=status,
+                   notes=packing.notes + tuple(notes))
