@@ -37,6 +37,8 @@ from planner.engine.highs_setup import new_highs
 from planner.engine.instance import CAPACITY_RTOL, Bin, Instance
 
 _RC_EPS = 1e-6
+# Weight of the previous pricing duals in Neame smoothing (0 = plain CG).
+SMOOTHING = 0.5
 
 
 @dataclass
@@ -114,9 +116,10 @@ class ColumnGeneration:
         self.master.changeRowsBounds(n, np.arange(n, dtype=np.int32), self.demand, np.full(n, highspy.kHighsInf))
 
     # ----- pricing --------------------------------------------------------------
-    def greedy_price(self, duals: np.ndarray) -> int:
-        """Add greedy columns with negative reduced cost for every usable type; return how many."""
+    def greedy_price(self, duals: np.ndarray, true_duals: np.ndarray | None = None) -> int:
+        """Add greedy columns (built at ``duals``) with negative reduced cost at ``true_duals``; return how many."""
         inst = self.inst
+        true_duals = duals if true_duals is None else true_duals
         added = 0
         residual = self.demand.astype(np.int64)
         for t in self.types:
@@ -135,7 +138,7 @@ class ColumnGeneration:
             for size in (size_dom, size_sum):
                 order = cand[np.lexsort((cand, -adj[cand] / np.maximum(size, 1e-12)))]
                 counts = _greedy_fill(inst, t, order, caps)
-                if counts and self._reduced_cost(t, counts, duals) < -_RC_EPS and self.add_column(t, counts):
+                if counts and self._reduced_cost(t, counts, true_duals) < -_RC_EPS and self.add_column(t, counts):
                     added += 1
         return added
 
@@ -194,14 +197,23 @@ class ColumnGeneration:
     def run_root(self, stop_at: float, progress: Callable[[float | None], None] | None = None) -> float | None:
         """Run CG at full demand until converged or ``stop_at``; return the best valid bound."""
         fixed_plan_cost = float(self.inst.problem.fixed_plan_cost)
-        last_exact = 0.0
+        last_exact = time.perf_counter()
+        center: np.ndarray | None = None
         while time.perf_counter() < stop_at:
             solved = self.solve_master()
             if solved is None:
                 break
             objective, duals, _ = solved
             self.iterations += 1
-            added = self.greedy_price(duals)
+            # Neame dual smoothing: price at a point between the last pricing duals
+            # and the new LP duals (damps the oscillation that stalls plain CG);
+            # columns must still price out negatively against the true LP duals.
+            smoothed = duals if center is None else SMOOTHING * center + (1.0 - SMOOTHING) * duals
+            added = self.greedy_price(smoothed, duals)
+            if added == 0 and center is not None:
+                smoothed = duals
+                added = self.greedy_price(duals)
+            center = smoothed
             now = time.perf_counter()
             # Exact pricing when greedy is stuck, and now and then for a Farley bound.
             if added == 0 or now - last_exact > 5.0:

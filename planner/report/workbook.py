@@ -75,6 +75,7 @@ CATEGORY_LABELS = {
 }
 SHORT = {VM_PER_SERVICE: "VM", CONTAINER_DENSITY: "Containers"}
 EDITION_CATEGORIES = (HYPERVISOR, GUEST_OS, HOST_OS, PLATFORM)
+SUMMARY_VALUE_WIDTH = 30
 TABLE_HEADER_ROW = 3  # title in row 1, a one-line note in row 2, the table header in row 3
 PRICE_EDIT_NOTE = ("Editing a price (column B of the Prices sheet) recalculates every host, plan total, category "
                    "and the delta for the same placement. A new optimal placement for new prices needs a re-run "
@@ -575,7 +576,6 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         ("Monthly cost", [f"={pc.total()}" for pc in cells], st.money),
         ("Annual cost", [f"={get_column_letter(2 + i)}{monthly_row}*12" for i in range(len(plans))], st.money),
         ("Hosts", [len(p.hosts) for p in plans], "0"),
-        ("Host types", [_host_mix(p) for p in plans], None),
     ]
     utils = [_utilisation(p) for p in plans]
     for k, label in enumerate(("Average CPU utilisation", "Peak CPU utilisation",
@@ -586,6 +586,7 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         ("Lower bound (no plan costs less)", [p.lower_bound for p in plans], st.money),
         ("Proven gap", [p.gap for p in plans], "0.00%"),
         ("Solve seconds", [p.solve_seconds for p in plans], "0.0"),
+        ("Host types", [_host_mix(p) for p in plans], None),  # last: a tall row
     ]
     for label, values, fmt in metrics:
         r += 1
@@ -596,7 +597,7 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
             if label == "Monthly cost":
                 cell.font = st.bold_font
         if label == "Host types":  # wrapped text: give the row the lines it needs
-            lines = max(1, *(math.ceil(len(str(v)) / 26) for v in values))
+            lines = max(1, *(math.ceil(len(str(v)) / (SUMMARY_VALUE_WIDTH - 4)) for v in values))
             ws.row_dimensions[r].height = 15 * lines
             ws.cell(row=r, column=1).alignment = Alignment(vertical="top")
     ws.row_breaks.append(Break(id=r + 1))  # printed: inputs and plans on page 1, delta and why on page 2
@@ -682,7 +683,7 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(n) / 110))
     ws.column_dimensions["A"].width = 32
     for i in range(len(plans) + 1):
-        ws.column_dimensions[get_column_letter(2 + i)].width = 24
+        ws.column_dimensions[get_column_letter(2 + i)].width = SUMMARY_VALUE_WIDTH
     ws.freeze_panes = None
 
 
