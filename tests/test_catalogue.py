@@ -342,9 +342,12 @@ def test_licence_used_for_another_os(tmp_path: Path) -> None:
     assert "guest_os.linux[1]: licence 'win-standard' serves windows, not 'linux'" in load_error(path)
 
 
-def test_fee_must_be_per_cluster(tmp_path: Path) -> None:
+def test_fee_must_be_per_cluster_or_host(tmp_path: Path) -> None:
+    path = variant(tmp_path, TINY_CLOUD, "    unit: cluster", "    unit: vm")
+    assert f"line {line_of(path, 'unit: vm')}, licences[0].unit: got 'vm'; a fee is charged per cluster or per host" in load_error(path)
     path = variant(tmp_path, TINY_CLOUD, "    unit: cluster", "    unit: host")
-    assert f"line {line_of(path, 'unit: host')}, licences[0].unit: got 'host'; a fee is charged per cluster" in load_error(path)
+    from planner.catalogue import load_catalogue
+    assert load_catalogue(path).licences[0].unit == "host"
 
 
 def test_duplicate_names(tmp_path: Path) -> None:
@@ -422,7 +425,7 @@ def test_reference_fixture_reports_every_problem() -> None:
     expected = [
         f"line {line_of(path, 'name: a, vcpu: 4')}, instance_types[1].name: duplicate name 'a'",
         f"line {line_of(path, 'source: tests')}, instance_types[1].price.source: unknown source 'tests'; did you mean 'test'?",
-        f"line {line_of(path, 'name: eks')}, licences[0].unit: got 'host'; a fee is charged per cluster",
+        f"line {line_of(path, 'name: eks')}, licences[0].unit: got 'vm'; a fee is charged per cluster or per host",
         f"line {line_of(path, 'windows: [win]')}, strategies.vm-per-service.guest_os.windows[0]: licence 'win' has role host_os",
         f"line {line_of(path, 'ekss')}, strategies.container-density.fees[0]: unknown licence 'ekss'; did you mean 'eks'?",
     ]

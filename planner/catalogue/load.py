@@ -610,8 +610,9 @@ def _check_licences(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
     found: list[tuple[YamlPath, str]] = []
     for index, licence in enumerate(catalogue.licences):
         loc: YamlPath = ("licences", index, "unit")
-        if licence.role == "fee" and licence.unit != "cluster":
-            found.append((loc, f"got '{licence.unit}'; a fee is charged per cluster: expected unit: cluster"))
+        if licence.role == "fee" and licence.unit in ("vm", "vcpu"):
+            found.append((loc, f"got '{licence.unit}'; a fee is charged per cluster or per host: expected unit: "
+                               "cluster, host, socket, socket_pair or physical_core"))
         if licence.role != "fee" and licence.unit == "cluster":
             found.append(
                 (loc, f"unit 'cluster' is only for fees (role: fee); role {licence.role} is counted per host or VM")

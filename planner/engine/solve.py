@@ -18,6 +18,7 @@ from planner.engine.bounds import aggregate_lp_bound
 from planner.engine.colgen import ColumnGeneration
 from planner.engine.ffd import best_ffd, right_size
 from planner.engine.highs_setup import use_threads
+from planner.engine.improve import lns_improve
 from planner.engine.instance import Bin, Instance, build_instance
 from planner.engine.milp import (
     build_assignment_model,
@@ -36,7 +37,7 @@ MILP_MAX_ASSIGN_VARS = 25_000
 # Spread rows x <= fit * open are added only below this size (they grow the LP).
 MILP_STRONG_LINK_VARS = 12_000
 # Share of the remaining time the column-generation root may use before diving.
-CG_ROOT_SHARE = 0.6
+CG_ROOT_SHARE = 0.4
 
 
 class Incumbent:
@@ -166,6 +167,19 @@ def _run_colgen(
         notes.append("column-generation dive ran out of time")
     incumbent.offer(bins, "cg-dive")
     report("cg-dive", incumbent.cost, cg_bound)
+    if time.perf_counter() < deadline - 1.0:
+        before = incumbent.cost
+        improved = lns_improve(
+            inst,
+            incumbent.bins,
+            deadline,
+            options.seed,
+            options.threads,
+            usable,
+            on_improve=lambda bins: report("lns", inst.plan_cost(bins), cg_bound),
+        )
+        if incumbent.offer(improved, incumbent.method + "+lns"):
+            notes.append(f"local search (MILP on host subsets) saved {before - incumbent.cost:,.2f} per month")
     return float("-inf") if cg_bound is None else cg_bound
 
 

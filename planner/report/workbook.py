@@ -29,7 +29,6 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import DataBarRule
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner import __version__
@@ -367,6 +366,7 @@ def _services_sheet(wb: Workbook, st: Styles, result: PlanningResult,
         formula(ws, r, money_col + 2, f"={b}{r}-{a}{r}", st.money_delta)
     put(ws, r + 1, 1, "Showback is split at the catalogue prices of the run; after editing a price, the plan "
                       "totals above move but the split does not (re-run `plan`).", st.note)
+    ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 1, end_column=len(head))
     r += 3
     if has_team:
         teams = {s.name: s.team for s in services}
@@ -403,10 +403,12 @@ def _services_sheet(wb: Workbook, st: Styles, result: PlanningResult,
         "3. Plan-level lines (cluster fees, per-VM licences) are spread over services in proportion to the "
         "host cost allocated to each (per replica when hosts cost nothing).",
         "4. Amounts are rounded to the cent with largest-remainder rounding: services add up exactly to the "
-        "plan total rounded to the cent.",
+        "plan total rounded to the cent (so a Δ of the rounded totals may differ by a cent from the Summary's).",
     ):
         r += 1
-        put(ws, r, 1, line)
+        put(ws, r, 1, line, wrap=True)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(head))
+        ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(line) / 110))
     autowidth(ws, {1: 24, rep_col: 10, **{money_col + i: 18 for i in range(len(plans) + 1)}}, header_row=h,
               max_row=last)
     return amounts
@@ -600,7 +602,6 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
             lines = max(1, *(math.ceil(len(str(v)) / (SUMMARY_VALUE_WIDTH - 4)) for v in values))
             ws.row_dimensions[r].height = 15 * lines
             ws.cell(row=r, column=1).alignment = Alignment(vertical="top")
-    ws.row_breaks.append(Break(id=r + 1))  # printed: inputs and plans on page 1, delta and why on page 2
     # delta
     if len(plans) == 2:
         r += 2
@@ -669,7 +670,7 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         data = Reference(ws, min_col=2, max_col=1 + len(plans), min_row=why_head, max_row=last_cat_row)
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=first_cat_row, max_row=last_cat_row))
-        chart.width, chart.height = 18, 2.0 + 0.9 * len(used)
+        chart.width, chart.height = 18, 4.5 + 0.8 * len(used)
         ws.add_chart(chart, f"A{r + 2}")
         r += math.ceil(chart.height / 0.53) + 2
     notes = [*result.notes, *dict.fromkeys(n for p in plans for n in p.notes)]

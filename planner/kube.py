@@ -1,0 +1,837 @@
+"""Read a fleet from Kubernetes manifests: where ops keep it.
+
+Input: a YAML or JSON file, or a folder of them (searched recursively for
+``*.yaml``, ``*.yml`` and ``*.json``, in sorted order; hidden folders such as
+``.git`` are left out). Multi-document YAML (``---``), ``kind: List`` (and
+``...List`` kinds with ``items``), Helm-rendered output (``# Source:`` comments,
+empty documents) and the JSON of ``kubectl get deployments,statefulsets,daemonsets
+-A -o json`` all work. YAML is loaded safely: tags never execute anything.
+
+What becomes what:
+
+- Deployments, StatefulSets, ReplicaSets, ReplicationControllers and Argo
+  Rollouts (with a pod template) become services, in file order then document
+  order. Replicas: ``spec.replicas`` (1 when absent, as Kubernetes does), or a
+  HorizontalPodAutoscaler's ``minReplicas``/``maxReplicas`` with
+  ``replicas="min"``/``"max"``.
+- A replica's size is its pod's effective request, computed as the scheduler
+  does: per resource, max(sum of app containers + sidecars, the largest init
+  container + the sidecars started before it), plus ``spec.overhead``. A
+  container with a limit but no request is requested at its limit (Kubernetes
+  defaulting; the service's ``sized_from_limit`` and a note say so); with
+  neither it counts 0 (a note lists such app containers). Quantities are rounded
+  up to whole millicores and bytes, as the API server does.
+- A workload whose total is 0 for cpu or memory, or that runs 0 replicas, is
+  skipped and listed in a note.
+- DaemonSets become per-node overhead (``Fleet.daemonset_vcpu``,
+  ``daemonset_memory_gib``, ``daemonset_pods``), listed in a note.
+- Jobs, CronJobs and bare Pods are skipped and named in a note (they use
+  compute, but not as long-running services); objects owned by a controller
+  (a ReplicaSet of a Deployment, the Pods of anything) are skipped and counted,
+  as their owner is planned; every other kind is counted in one note.
+- ``os``: ``kubernetes.io/os`` (or ``beta.kubernetes.io/os``) from the pod's
+  nodeSelector or required node affinity, else linux. ``arch``:
+  ``kubernetes.io/arch`` likewise (amd64 -> x86_64, arm64), else any.
+- ``team``: the namespace, or with ``team_label`` the pod template's (else the
+  workload's) label of that name. ``max_per_host`` is always 1.
+- Names are ``metadata.name``, prefixed ``namespace/`` only when the same name
+  is used in two namespaces (and suffixed `` (Kind)`` when two kinds share one).
+- ``Service.row`` is the line of the object in its file (0 for JSON input).
+
+Every problem is reported at once as an ``InputError``, each line naming the
+file, document (and List item), line, kind and name, what was found and what
+was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from planner.errors import InputError
+from planner.fleet import Fleet, Service
+from planner.units import UnitError, format_cpu, parse_cpu, parse_memory_gib
+
+__all__ = ["is_kubernetes_input", "load_kubernetes_fleet", "write_fleet_csv"]
+
+SUFFIXES = (".yaml", ".yml", ".json")
+SERVICE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Rollout")
+RUN_TO_COMPLETION_KINDS = ("Job", "CronJob", "Pod")
+HPA_KIND = "HorizontalPodAutoscaler"
+OS_KEYS = ("kubernetes.io/os", "beta.kubernetes.io/os")
+ARCH_KEYS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
+_ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
+_RESOURCES = ("cpu", "memory")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ZERO_CPU_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)m?$")
+_ZERO_MEMORY_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)(?:[KMGTPE]i|[kKMGTPE]|[eE][+-]?\d+)?$")
+_BARE_NUMBER_RE = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
+_MEMORY_UNITS = (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10), ("G", 10**9), ("M", 10**6), ("k", 10**3))
+
+
+def is_kubernetes_input(path: Path) -> bool:
+    """Return True for a folder or a .yaml/.yml/.json file (a fleet CSV is .csv)."""
+    path = Path(path)
+    return path.is_dir() or path.suffix.lower() in SUFFIXES
+
+
+def load_kubernetes_fleet(
+    path: Path,
+    replicas: Literal["spec", "min", "max"] = "spec",
+    team_label: str | None = None,
+) -> Fleet:
+    """Read the manifests at ``path`` (a file or folder) into a ``Fleet``; raise ``InputError`` on problems."""
+    if replicas not in ("spec", "min", "max"):
+        raise ValueError(f"replicas must be 'spec', 'min' or 'max', not {replicas!r}")
+    path = Path(path)
+    reader = _Reader(path, replicas, team_label)
+    return reader.run()
+
+
+def write_fleet_csv(fleet: Fleet, path: Path) -> None:
+    """Write ``fleet`` as a fleet CSV (Kubernetes units) that ``load_fleet`` reads back to the same services.
+
+    Columns: service,team,os,arch,cpu,memory,replicas,max_per_host, plus ``note``
+    when a service was sized from a limit (``load_fleet`` reads it back as a
+    request). DaemonSet overhead has no column and is not written. The file is
+    written to a temporary name and renamed into place.
+    """
+    path = Path(path)
+    columns = ["service", "team", "os", "arch", "cpu", "memory", "replicas", "max_per_host"]
+    with_note = any(s.sized_from_limit for s in fleet.services)
+    if with_note:
+        columns.append("note")
+    rows = []
+    for s in fleet.services:
+        row = [s.name, s.team or "", s.os, s.arch, format_cpu(s.vcpu), _format_memory_exact(s.memory_gib),
+               str(s.replicas), str(s.max_per_host)]
+        if with_note:
+            row.append(f"request from limit ({', '.join(s.sized_from_limit)})" if s.sized_from_limit else "")
+        rows.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(rows)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# --- quantities ---------------------------------------------------------------
+
+
+def _format_memory_exact(gib: float) -> str:
+    """Return ``gib`` as an exact Kubernetes quantity (512Mi, 2Gi, 1G; bytes as 123e0 otherwise)."""
+    size = gib * 2**30  # exact: scaling a float by a power of two
+    whole = round(size)
+    if abs(size - whole) > 1e-6 * max(1.0, size):
+        return f"{size * 2**-20:.17g}Mi"
+    for suffix, factor in _MEMORY_UNITS:
+        if whole % factor == 0:
+            return f"{whole // factor}{suffix}"
+    return f"{whole}e0"
+
+
+def _memory_gib(size: int) -> float:
+    """Return ``size`` bytes in GiB exactly as ``load_fleet`` reads the quantity we write for it."""
+    return parse_memory_gib(_format_memory_exact(size / 2**30))
+
+
+def _quantity_text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise UnitError(f"{_show(value)} is not a quantity", "a Kubernetes quantity such as 250m or 512Mi")
+    return value.strip() if isinstance(value, str) else repr(value)
+
+
+def _millicores(value: Any) -> int:
+    """Return a CPU quantity in whole millicores, rounded up as the API server does."""
+    text = _quantity_text(value)
+    if _ZERO_CPU_RE.match(text):
+        return 0
+    cores = parse_cpu(text)
+    return math.ceil(Decimal(repr(cores)) * 1000)
+
+
+def _bytes(value: Any) -> int:
+    """Return a memory quantity in whole bytes (a bare number is bytes, as in Kubernetes)."""
+    text = _quantity_text(value)
+    if _ZERO_MEMORY_RE.match(text):
+        return 0
+    if _BARE_NUMBER_RE.match(text):
+        text += "e0"
+    return math.ceil(parse_memory_gib(text) * 2**30 - 1e-6)
+
+
+def _fmt(resource: str, amount: int) -> str:
+    if resource == "cpu":
+        return format_cpu(amount / 1000)
+    return _format_memory_exact(amount / 2**30) if amount else "0"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return repr(value)
+
+
+# --- reading ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Where:
+    file: Path
+    doc: int | None  # 1-based document of a YAML file; None for JSON
+    item: tuple[int, ...] = ()  # 1-based positions inside (nested) Lists
+    line: int = 0  # 1-based; 0 when unknown
+
+    def __str__(self) -> str:
+        parts = [str(self.file)]
+        if self.doc is not None:
+            parts.append(f"document {self.doc}")
+        parts += [f"item {i}" for i in self.item]
+        text = ", ".join(parts)
+        return f"{text} (line {self.line})" if self.line else text
+
+
+@dataclass
+class _Object:
+    where: _Where
+    kind: str
+    name: str
+    namespace: str | None
+    body: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name or '(no name)'}"
+
+
+@dataclass
+class _Sized:
+    """The effective per-pod request of one pod template."""
+
+    amount: dict[str, int]
+    from_limit: list[str]
+    unrequested: list[str]  # "container (cpu, memory)" for app containers counted as 0
+
+
+@dataclass
+class _Workload:
+    obj: _Object
+    size: _Sized
+    replicas: int
+    os: str
+    arch: str
+    team: str | None
+    replicas_from: str = ""  # note on where replicas came from, if not spec.replicas
+
+
+@dataclass
+class _Hpa:
+    obj: _Object
+    kind: str
+    name: str
+    min: int
+    max: int
+
+
+@dataclass
+class _Reader:
+    path: Path
+    replicas: str
+    team_label: str | None
+    problems: list[str] = field(default_factory=list)
+    objects: list[_Object] = field(default_factory=list)
+
+    def problem(self, where: _Where | _Object | Path, text: str) -> None:
+        if isinstance(where, _Object):
+            self.problems.append(f"{where.where}, {where.label}: {text}")
+        else:
+            self.problems.append(f"{where}: {text}")
+
+    # -- files and documents
+
+    def files(self) -> list[Path]:
+        if self.path.is_dir():
+            found = sorted(
+                (p for p in self.path.rglob("*")
+                 if p.suffix.lower() in SUFFIXES and p.is_file()
+                 and not any(part.startswith(".") for part in p.relative_to(self.path).parts)),
+                key=lambda p: p.relative_to(self.path).as_posix(),
+            )
+            if not found:
+                raise InputError(f"{self.path}: found no .yaml, .yml or .json files in this folder; expected "
+                                 "Kubernetes manifests (kubectl get ... -o yaml, helm template, or the files you apply)")
+            return found
+        return [self.path]
+
+    def read_text(self, file: Path) -> str | None:
+        try:
+            data = file.read_bytes()
+        except FileNotFoundError:
+            self.problem(file, "cannot read: no such file; expected a manifest file or a folder of them")
+            return None
+        except PermissionError:
+            self.problem(file, "cannot read: permission denied")
+            return None
+        except OSError as err:
+            self.problem(file, f"cannot read: {err.strerror or err}")
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            line = data[: err.start].count(b"\n") + 1
+            self.problem(file, f"line {line}: byte 0x{data[err.start]:02x} is not UTF-8; expected a UTF-8 "
+                               "text file of Kubernetes manifests (YAML or JSON)")
+            return None
+
+    def documents(self, file: Path, text: str) -> Iterator[tuple[_Where, Any, Any]]:
+        """Yield (where, data, YAML node or None) for each non-empty document of ``file``."""
+        if file.suffix.lower() == ".json":
+            if not text.strip():
+                return
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as err:
+                self.problem(file, f"line {err.lineno}, column {err.colno}: JSON syntax error ({err.msg}); "
+                                   "expected valid JSON, such as kubectl get ... -o json writes")
+                return
+            yield _Where(file, None), data, None
+            return
+        loader = _LOADER(text)
+        doc = 0
+        try:
+            while loader.check_node():
+                node = loader.get_node()
+                doc += 1
+                if node is None:
+                    continue
+                data = loader.construct_document(node)
+                if data is None:
+                    continue  # an empty document (Helm renders these)
+                where = _Where(file, doc, line=node.start_mark.line + 1)
+                yield where, data, node
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark or err.context_mark
+            at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            what = " ".join(str(x) for x in (err.context, err.problem) if x)
+            if isinstance(err, yaml.constructor.ConstructorError):
+                expected = "plain YAML without tags (tags are never executed)"
+            elif "{{" in text:
+                expected = "valid YAML: render a Helm chart's templates first (helm template ...)"
+            else:
+                expected = "valid YAML"
+            self.problem(file, f"{at}YAML syntax error in document {doc + 1} ({what}); expected {expected}")
+        except yaml.YAMLError as err:
+            self.problem(file, f"YAML error in document {doc + 1} ({err}); expected valid YAML")
+        finally:
+            loader.dispose()
+
+    def collect(self, where: _Where, data: Any, node: Any = None) -> None:
+        """Add the Kubernetes objects in ``data`` (an object or a List) to ``self.objects``."""
+        if not isinstance(data, dict):
+            self.problem(where, f"{_show(data)}, not a mapping; expected a Kubernetes object "
+                                "(a mapping with apiVersion, kind and metadata)")
+            return
+        kind = data.get("kind")
+        if not isinstance(kind, str) or not kind:
+            keys = ", ".join(str(k) for k in list(data)[:5])
+            self.problem(where, f"no 'kind' (keys: {keys}); expected a Kubernetes object with apiVersion and kind"
+                         + (" (a Helm values file? render the chart with helm template)" if "kind" not in data else ""))
+            return
+        items = data.get("items")
+        if kind == "List" or (kind.endswith("List") and "items" in data):
+            if items is None:
+                return
+            if not isinstance(items, list):
+                self.problem(where, f"kind {kind}: items is {_show(items)}; expected a list of objects")
+                return
+            item_nodes = _item_nodes(node)
+            for index, item in enumerate(items, start=1):
+                item_node = item_nodes[index - 1] if item_nodes and index <= len(item_nodes) else None
+                line = item_node.start_mark.line + 1 if item_node is not None else 0
+                self.collect(_Where(where.file, where.doc, (*where.item, index), line), item, item_node)
+            return
+        meta = data.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        name = meta.get("name")
+        namespace = meta.get("namespace")
+        obj = _Object(where, kind, name if isinstance(name, str) else "",
+                      namespace if isinstance(namespace, str) and namespace else None, data)
+        self.objects.append(obj)
+
+    # -- the whole run
+
+    def run(self) -> Fleet:
+        files = self.files()
+        for file in files:
+            text = self.read_text(file)
+            if text is None:
+                continue
+            for where, data, node in self.documents(file, text):
+                self.collect(where, data, node)
+
+        workloads: list[_Workload] = []
+        daemonsets: list[tuple[_Object, _Sized]] = []
+        hpas: list[_Hpa] = []
+        named_skips: list[str] = []
+        managed: Counter[str] = Counter()
+        ignored: Counter[str] = Counter()
+        seen: dict[tuple[str, str | None, str], _Object] = {}
+        for obj in self.objects:
+            kind = obj.kind
+            if kind in (*SERVICE_KINDS, "DaemonSet", HPA_KIND) and not self.check_meta(obj):
+                continue
+            if kind in (*SERVICE_KINDS, "DaemonSet", *RUN_TO_COMPLETION_KINDS) and _controlled(obj.body):
+                managed[kind] += 1
+                continue
+            if kind in (*SERVICE_KINDS, "DaemonSet"):
+                key = (kind, obj.namespace, obj.name)
+                if key in seen:
+                    self.problem(obj, f"appears twice (first in {seen[key].where}); expected each workload once "
+                                      "(two overlays of the same app in one folder?)")
+                    continue
+                seen[key] = obj
+            if kind in SERVICE_KINDS:
+                if kind == "Rollout" and not isinstance(_dig(obj.body, "spec", "template"), dict):
+                    named_skips.append(f"{obj.label} (workloadRef: its Deployment is read instead)")
+                    continue
+                workload = self.workload(obj)
+                if workload is not None:
+                    workloads.append(workload)
+            elif kind == "DaemonSet":
+                sized = self.pod_size(obj)
+                if sized is not None:
+                    daemonsets.append((obj, sized))
+            elif kind == HPA_KIND:
+                hpa = self.hpa(obj)
+                if hpa is not None:
+                    hpas.append(hpa)
+            elif kind in RUN_TO_COMPLETION_KINDS:
+                named_skips.append(obj.label)
+            else:
+                ignored[kind] += 1
+
+        notes: list[str] = []
+        self.apply_hpas(workloads, hpas, notes)
+        services, skip_notes = self.services(workloads)
+        if not services and not self.problems:
+            self.problems.append(self.empty_message(workloads, daemonsets, named_skips, managed, ignored))
+        if self.problems:
+            count = len(self.problems)
+            raise InputError(self.problems, header=f"{self.path}: {count} problems" if count > 1 else None)
+
+        ds_cpu = sum(s.amount["cpu"] for _, s in daemonsets)
+        ds_mem = sum(s.amount["memory"] for _, s in daemonsets)
+        if daemonsets:
+            listed = []
+            for obj, sized in daemonsets:
+                size = (f"{_fmt('cpu', sized.amount['cpu'])}, {_fmt('memory', sized.amount['memory'])}"
+                        if any(sized.amount.values()) else "no requests")
+                only = _node_label(_pod_spec(obj.body), OS_KEYS)
+                extra = f", {only} nodes only, counted on every node" if only else ""
+                listed.append(f"{obj.name} ({size}{extra})")
+            notes.append(f"DaemonSets as per-node overhead: {', '.join(listed)}")
+        notes += skip_notes
+        from_limit = [f"{s.name} ({', '.join(s.sized_from_limit)})" for s in services if s.sized_from_limit]
+        if from_limit:
+            notes.append(f"planned at limit (no request): {', '.join(from_limit)}")
+        unrequested = [f"{w.obj.name}/{c}" for w in workloads for c in w.size.unrequested
+                       if all(w.size.amount[r] > 0 for r in _RESOURCES)]
+        if unrequested:
+            notes.append(f"containers with no request or limit, counted as 0: {', '.join(unrequested)}")
+        if named_skips:
+            notes.append(f"skipped Jobs, CronJobs and bare Pods (they use compute, but not as services): "
+                         f"{', '.join(named_skips)}")
+        if managed:
+            total = sum(managed.values())
+            notes.append(f"skipped {total} object{'s' if total > 1 else ''} managed by another workload, which is "
+                         f"planned instead ({_counts(managed)})")
+        if ignored:
+            total = sum(ignored.values())
+            notes.append(f"ignored {total} non-workload object{'s' if total > 1 else ''} ({_counts(ignored)})")
+        if self.team_label:
+            unlabelled = [s.name for s in services if s.team is None]
+            if unlabelled:
+                notes.append(f"no label {self.team_label!r} (team left empty): {', '.join(unlabelled)}")
+        return Fleet(
+            path=self.path,
+            name=self.path.name if self.path.is_dir() else self.path.stem,
+            services=tuple(services),
+            notes=tuple(notes),
+            daemonset_vcpu=parse_cpu(f"{ds_cpu}m") if ds_cpu else 0.0,
+            daemonset_memory_gib=_memory_gib(ds_mem) if ds_mem else 0.0,
+            daemonset_pods=len(daemonsets),
+        )
+
+    def empty_message(self, workloads: list[_Workload], daemonsets: list[Any], named: list[str],
+                      managed: Counter[str], ignored: Counter[str]) -> str:
+        if not workloads and not daemonsets and not named and not managed:
+            found = f" (found: {_counts(ignored)})" if ignored else " (it holds no Kubernetes objects)"
+            return (f"{self.path}: found no Deployments, StatefulSets or DaemonSets{found}; expected Kubernetes "
+                    "workload manifests, e.g. kubectl get deployments,statefulsets,daemonsets -A -o yaml")
+        had = []
+        if workloads:
+            had.append(f"{len(workloads)} workload{'s' if len(workloads) > 1 else ''} skipped "
+                       "(no resource requests or 0 replicas)")
+        if daemonsets:
+            had.append(f"DaemonSets {', '.join(o.name for o, _ in daemonsets)}")
+        if named:
+            had.append(", ".join(named))
+        if managed:
+            had.append(f"objects managed by a controller that is not in the input ({_counts(managed)})")
+        return (f"{self.path}: found no Deployments or StatefulSets to plan (found: {'; '.join(had)}); expected at "
+                "least one Deployment or StatefulSet with replicas and resource requests")
+
+    # -- objects
+
+    def check_meta(self, obj: _Object) -> bool:
+        meta = obj.body.get("metadata")
+        if not isinstance(meta, dict):
+            self.problem(obj, f"metadata is {_show(meta)}; expected a mapping with name (and namespace)")
+            return False
+        if not obj.name:
+            self.problem(obj, f"metadata.name is {_show(meta.get('name'))}; expected the {obj.kind}'s name")
+            return False
+        namespace = meta.get("namespace")
+        if namespace is not None and not isinstance(namespace, str):
+            self.problem(obj, f"metadata.namespace is {_show(namespace)}; expected a namespace name")
+            return False
+        return True
+
+    def whole(self, obj: _Object, key: str, value: Any, minimum: int) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            found = f"{value!r} is text (quoted)" if isinstance(value, str) else f"{_show(value)} is not a whole number"
+            self.problem(obj, f"{key}: {found}; expected a whole number >= {minimum}")
+            return None
+        if value < minimum:
+            what = "negative" if value < 0 else "too small"
+            self.problem(obj, f"{key}: {value} is {what}; expected a whole number >= {minimum}")
+            return None
+        return value
+
+    def workload(self, obj: _Object) -> _Workload | None:
+        spec = obj.body.get("spec")
+        if not isinstance(spec, dict):
+            self.problem(obj, f"spec is {_show(spec)}; expected a mapping with replicas and template")
+            return None
+        raw = spec.get("replicas", 1)
+        count = 1 if raw is None else self.whole(obj, "spec.replicas", raw, 0)
+        sized = self.pod_size(obj)
+        pod = _pod_spec(obj.body)
+        template_labels = _dig(obj.body, "spec", "template", "metadata", "labels")
+        os_name = (_node_label(pod, OS_KEYS) or "linux").lower()
+        arch_value = _node_label(pod, ARCH_KEYS)
+        arch = "any"
+        if arch_value is not None:
+            if arch_value.lower() not in _ARCH:
+                self.problem(obj, f"nodeSelector kubernetes.io/arch: {arch_value!r}; expected amd64 or arm64 "
+                                  "(the architectures the planner prices)")
+                return None
+            arch = _ARCH[arch_value.lower()]
+        if self.team_label:
+            team = None
+            for labels in (template_labels, _dig(obj.body, "metadata", "labels")):
+                if isinstance(labels, dict) and labels.get(self.team_label) not in (None, ""):
+                    team = str(labels[self.team_label])
+                    break
+        else:
+            team = obj.namespace
+        if count is None or sized is None:
+            return None
+        return _Workload(obj, sized, count, os_name, arch, team)
+
+    def pod_size(self, obj: _Object) -> _Sized | None:
+        """Return the effective request of ``obj``'s pod template (None after recording problems)."""
+        template = _dig(obj.body, "spec", "template")
+        if not isinstance(template, dict):
+            self.problem(obj, f"spec.template is {_show(template)}; expected a pod template "
+                              "(metadata and spec with containers)")
+            return None
+        pod = template.get("spec")
+        if not isinstance(pod, dict):
+            self.problem(obj, f"spec.template.spec is {_show(pod)}; expected a pod spec with containers")
+            return None
+        before = len(self.problems)
+        containers = pod.get("containers")
+        if not isinstance(containers, list) or not containers:
+            self.problem(obj, f"spec.template.spec.containers is {_show(containers) if containers != [] else 'empty'}; "
+                              "expected a list of containers")
+            return None
+        init = pod.get("initContainers") or []
+        if not isinstance(init, list):
+            self.problem(obj, f"spec.template.spec.initContainers is {_show(init)}; expected a list of containers")
+            return None
+        from_limit: set[str] = set()
+        unrequested: list[str] = []
+        app = {r: 0 for r in _RESOURCES}
+        for index, container in enumerate(containers):
+            got = self.container(obj, "containers", index, container, from_limit)
+            if got is None:
+                continue
+            amounts, missing = got
+            for r in _RESOURCES:
+                app[r] += amounts[r]
+            if missing:
+                unrequested.append(f"{_container_name(container, index)} ({', '.join(missing)})")
+        sidecars = {r: 0 for r in _RESOURCES}
+        init_max = {r: 0 for r in _RESOURCES}
+        for index, container in enumerate(init):
+            got = self.container(obj, "initContainers", index, container, from_limit)
+            if got is None:
+                continue
+            amounts, missing = got
+            sidecar = isinstance(container, dict) and container.get("restartPolicy") == "Always"
+            if sidecar and missing:
+                unrequested.append(f"{_container_name(container, index)} ({', '.join(missing)})")
+            for r in _RESOURCES:
+                if sidecar:
+                    sidecars[r] += amounts[r]
+                    init_max[r] = max(init_max[r], sidecars[r])
+                else:
+                    init_max[r] = max(init_max[r], amounts[r] + sidecars[r])
+        overhead = pod.get("overhead") or {}
+        extra = {r: 0 for r in _RESOURCES}
+        if not isinstance(overhead, dict):
+            self.problem(obj, f"spec.template.spec.overhead is {_show(overhead)}; expected a mapping of cpu and memory")
+        else:
+            for r in _RESOURCES:
+                if r in overhead:
+                    extra[r] = self.quantity(obj, f"spec.template.spec.overhead.{r}", r, overhead[r]) or 0
+        if len(self.problems) > before:
+            return None
+        amount = {r: max(app[r] + sidecars[r], init_max[r]) + extra[r] for r in _RESOURCES}
+        return _Sized(amount, [r for r in _RESOURCES if r in from_limit], unrequested)
+
+    def container(self, obj: _Object, group: str, index: int, container: Any,
+                  from_limit: set[str]) -> tuple[dict[str, int], list[str]] | None:
+        """Return ({resource: request}, [resources with neither request nor limit]) of one container."""
+        where = f"spec.template.spec.{group}[{index}]"
+        if not isinstance(container, dict):
+            self.problem(obj, f"{where} is {_show(container)}; expected a container (a mapping with name and image)")
+            return None
+        where = f"{group[:-1] if group.endswith('s') else group} {_container_name(container, index)}"
+        resources = container.get("resources") or {}
+        if not isinstance(resources, dict):
+            self.problem(obj, f"{where}, resources is {_show(resources)}; expected a mapping with requests and limits")
+            return None
+        parsed: dict[str, dict[str, int | None]] = {}
+        ok = True
+        for part in ("requests", "limits"):
+            values = resources.get(part) or {}
+            if not isinstance(values, dict):
+                self.problem(obj, f"{where}, resources.{part} is {_show(values)}; expected a mapping of cpu and memory")
+                ok = False
+                continue
+            parsed[part] = {r: self.quantity(obj, f"{where}, resources.{part}.{r}", r, values[r])
+                            if r in values else None for r in _RESOURCES}
+            if any(r in values and parsed[part][r] is None for r in _RESOURCES):
+                ok = False
+        if not ok:
+            return None
+        amounts: dict[str, int] = {}
+        missing: list[str] = []
+        for r in _RESOURCES:
+            request, limit = parsed["requests"][r], parsed["limits"][r]
+            if request is not None and limit is not None and request > limit:
+                self.problem(obj, f"{where}, resources.requests.{r}: {_fmt(r, request)} is above its limit "
+                                  f"{_fmt(r, limit)}; expected a request <= limit (Kubernetes rejects such a pod)")
+                return None
+            if request is not None:
+                amounts[r] = request
+            elif limit is not None:
+                amounts[r] = limit
+                if limit:
+                    from_limit.add(r)
+            else:
+                amounts[r] = 0
+                missing.append(r)
+        return amounts, missing
+
+    def quantity(self, obj: _Object, where: str, resource: str, value: Any) -> int | None:
+        try:
+            return _millicores(value) if resource == "cpu" else _bytes(value)
+        except UnitError as err:
+            self.problem(obj, f"{where}: {err.found}; expected {err.expected}")
+            return None
+
+    def hpa(self, obj: _Object) -> _Hpa | None:
+        spec = obj.body.get("spec")
+        if not isinstance(spec, dict):
+            self.problem(obj, f"spec is {_show(spec)}; expected a mapping with scaleTargetRef, minReplicas, maxReplicas")
+            return None
+        target = spec.get("scaleTargetRef")
+        if not isinstance(target, dict) or not isinstance(target.get("kind"), str) \
+                or not isinstance(target.get("name"), str):
+            self.problem(obj, f"spec.scaleTargetRef is {_show(target)}; expected a mapping with kind and name")
+            return None
+        low = spec.get("minReplicas", 1)
+        low = 1 if low is None else self.whole(obj, "spec.minReplicas", low, 0)
+        high = self.whole(obj, "spec.maxReplicas", spec.get("maxReplicas"), 1)
+        if low is None or high is None:
+            return None
+        if low > high:
+            self.problem(obj, f"spec.minReplicas {low} is above spec.maxReplicas {high}; expected min <= max")
+            return None
+        return _Hpa(obj, target["kind"], target["name"], low, high)
+
+    def apply_hpas(self, workloads: list[_Workload], hpas: list[_Hpa], notes: list[str]) -> None:
+        by_key = {(w.obj.kind, w.obj.namespace, w.obj.name): w for w in workloads}
+        used: dict[tuple[str, str | None, str], _Hpa] = {}
+        scaled: list[str] = []
+        missing: list[str] = []
+        for hpa in hpas:
+            key = (hpa.kind, hpa.obj.namespace, hpa.name)
+            if key in used:
+                self.problem(hpa.obj, f"targets {hpa.kind} {hpa.name}, as {used[key].obj.label} does "
+                                      f"({used[key].obj.where}); expected one HorizontalPodAutoscaler per workload")
+                continue
+            used[key] = hpa
+            workload = by_key.get(key)
+            if workload is None:
+                missing.append(f"{hpa.obj.name} -> {hpa.kind} {hpa.name}")
+                continue
+            if self.replicas == "spec":
+                scaled.append(f"{workload.obj.name} ({hpa.min}-{hpa.max}, spec.replicas {workload.replicas})")
+                continue
+            workload.replicas = hpa.min if self.replicas == "min" else hpa.max
+            field_name = "minReplicas" if self.replicas == "min" else "maxReplicas"
+            workload.replicas_from = f"HorizontalPodAutoscaler {hpa.obj.name} {field_name}"
+            scaled.append(f"{workload.obj.name} ({workload.replicas})")
+        if scaled and self.replicas == "spec":
+            notes.append("HorizontalPodAutoscalers not used, replicas from spec.replicas (plan with min or max "
+                         f"replicas to size by them): {', '.join(scaled)}")
+        elif scaled:
+            notes.append(f"replicas from HorizontalPodAutoscaler {'minReplicas' if self.replicas == 'min' else 'maxReplicas'}: "
+                         f"{', '.join(scaled)}")
+        if missing:
+            notes.append(f"HorizontalPodAutoscalers whose target is not in the input: {', '.join(missing)}")
+
+    def services(self, workloads: list[_Workload]) -> tuple[list[Service], list[str]]:
+        kept: list[_Workload] = []
+        unsized: list[str] = []
+        idle: list[str] = []
+        for w in workloads:
+            zero = [r for r in _RESOURCES if w.size.amount[r] == 0]
+            if zero:
+                unsized.append(f"{w.obj.name} ({w.obj.kind})" if len(zero) == 2
+                               else f"{w.obj.name} ({w.obj.kind}: no {zero[0]})")
+            elif w.replicas == 0:
+                idle.append(f"{w.obj.name} ({w.obj.kind}{', ' + w.replicas_from if w.replicas_from else ''})")
+            else:
+                kept.append(w)
+        namespaces: dict[str, set[str | None]] = {}
+        for w in kept:
+            namespaces.setdefault(w.obj.name, set()).add(w.obj.namespace)
+        names = [f"{w.obj.namespace}/{w.obj.name}" if len(namespaces[w.obj.name]) > 1 and w.obj.namespace
+                 else w.obj.name for w in kept]
+        clashes = Counter(names)
+        names = [f"{n} ({w.obj.kind})" if clashes[n] > 1 else n for n, w in zip(names, kept)]
+        services = [
+            Service(
+                name=name,
+                vcpu=parse_cpu(f"{w.size.amount['cpu']}m"),
+                memory_gib=_memory_gib(w.size.amount["memory"]),
+                replicas=w.replicas,
+                os=w.os,
+                team=w.team,
+                max_per_host=1,
+                arch=w.arch,
+                row=w.obj.where.line,
+                sized_from_limit=tuple(w.size.from_limit),
+            )
+            for name, w in zip(names, kept)
+        ]
+        notes = []
+        if unsized:
+            notes.append(f"skipped, no resource requests: {', '.join(unsized)}")
+        if idle:
+            notes.append(f"skipped, 0 replicas: {', '.join(idle)}")
+        return services, notes
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _pod_spec(body: dict[str, Any]) -> dict[str, Any]:
+    pod = _dig(body, "spec", "template", "spec")
+    return pod if isinstance(pod, dict) else {}
+
+
+def _node_label(pod: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    """Return the value the pod pins node label ``keys`` to (nodeSelector or required node affinity)."""
+    selector = pod.get("nodeSelector")
+    if isinstance(selector, dict):
+        for key in keys:
+            if selector.get(key) is not None:
+                return str(selector[key])
+    terms = _dig(pod, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution",
+                 "nodeSelectorTerms")
+    if not isinstance(terms, list) or not terms:
+        return None
+    pinned: set[str] = set()
+    for term in terms:  # terms are ORed: every term must pin the same single value
+        value = None
+        expressions = term.get("matchExpressions") if isinstance(term, dict) else None
+        for expr in expressions if isinstance(expressions, list) else []:
+            if (isinstance(expr, dict) and expr.get("key") in keys and expr.get("operator") == "In"
+                    and isinstance(expr.get("values"), list) and len(expr["values"]) == 1):
+                value = str(expr["values"][0])
+        if value is None:
+            return None
+        pinned.add(value)
+    return pinned.pop() if len(pinned) == 1 else None
+
+
+def _controlled(body: dict[str, Any]) -> bool:
+    owners = _dig(body, "metadata", "ownerReferences")
+    return isinstance(owners, list) and any(isinstance(o, dict) and o.get("controller") for o in owners)
+
+
+def _container_name(container: Any, index: int) -> str:
+    name = container.get("name") if isinstance(container, dict) else None
+    return name if isinstance(name, str) and name else f"#{index + 1}"
+
+
+def _item_nodes(node: Any) -> list[Any] | None:
+    """Return the YAML nodes of a List's items (for line numbers), or None."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
+            return list(value.value)
+    return None
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{kind} {n}" for kind, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
