@@ -451,7 +451,8 @@ class _Reader:
                 size = (f"{_fmt('cpu', sized.amount['cpu'])}, {_fmt('memory', sized.amount['memory'])}"
                         if any(sized.amount.values()) else "no requests")
                 only = _node_label(_pod_spec(obj.body), OS_KEYS)
-                extra = f", {only} nodes only, counted on every node" if only else ""
+                extra = f", requests from limits ({', '.join(sized.from_limit)})" if sized.from_limit else ""
+                extra += f", {only} nodes only, counted on every node" if only else ""
                 listed.append(f"{obj.name} ({size}{extra})")
             notes.append(f"DaemonSets as per-node overhead: {', '.join(listed)}")
         notes += skip_notes

@@ -85,8 +85,15 @@ PRICE_EDIT_NOTE = ("Editing a price (column B of the Prices sheet) recalculates 
 
 
 def _lit(x: float) -> str:
-    """Return a float as an Excel number literal (full precision, never in exponent form)."""
-    text = repr(float(x))
+    """Return a float as an Excel number literal: the shortest within 1e-12 relative (365, not
+    364.99999999999994), never in exponent form."""
+    x = float(x)
+    text = repr(x)
+    for digits in range(6, 17):
+        candidate = f"{x:.{digits}g}"
+        if abs(float(candidate) - x) <= 1e-12 * abs(x):
+            text = candidate
+            break
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
     return text
