@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner import __version__
 from planner.pipeline import PlanningResult
 from planner.plans import Plan
 from planner.strategies import StrategyModel
@@ -57,8 +58,15 @@ def result_dict(result: PlanningResult) -> dict[str, Any]:
     return {
         "currency": result.catalogue.currency,
         "period": "month",
-        "fleet": {"path": str(result.fleet.path), "services": len(result.fleet.services),
-                  "replicas": result.fleet.total_replicas},
+        "fleet": {"path": str(result.fleet.path), "name": result.fleet.name,
+                  "services": len(result.fleet.services), "replicas": result.fleet.total_replicas,
+                  "service_rows": [
+                      {"service": s.name, "vcpu": s.vcpu, "memory_gib": s.memory_gib, "replicas": s.replicas,
+                       "os": s.os, "team": s.team, "max_per_host": s.max_per_host, "arch": s.arch}
+                      for s in result.fleet.services
+                  ],
+                  "daemonset": {"vcpu": result.fleet.daemonset_vcpu, "memory_gib": result.fleet.daemonset_memory_gib,
+                                "pods": result.fleet.daemonset_pods}},
         "catalogue": {"path": str(result.catalogue_path), "name": result.catalogue.name,
                       "as_of": result.catalogue.as_of.isoformat()},
         "plans": [_plan_dict(p, m) for p, m in zip(result.plans, result.models, strict=True)],
@@ -71,5 +79,8 @@ def result_dict(result: PlanningResult) -> dict[str, Any]:
         ],
         "notes": list(result.notes),
         "options": {"solver": result.options.solver, "time_limit": result.options.time_limit,
-                    "gap": result.options.gap},
+                    "gap": result.options.gap, "growth": result.options.growth,
+                    "spare_hosts": result.options.spare_hosts, "commitment": result.options.commitment},
+        "planner_version": __version__,
+        "run_at": result.run_at.isoformat(),
     }

@@ -704,12 +704,13 @@ def _plan_data_sheet(wb: Workbook, result: PlanningResult) -> None:
 
 
 def _print_setup(ws: Worksheet) -> None:
-    """Print (and export to PDF) landscape, one page wide, header rows repeated."""
+    """Print (and export to PDF) landscape, header rows repeated; narrow sheets one page wide."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    if not ws.title.startswith("Hosts "):  # the wide host tables print across pages instead of shrinking
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
     if ws.title != "Summary" and ws.title != PLAN_DATA_SHEET:
         ws.print_title_rows = f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}"
 

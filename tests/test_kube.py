@@ -1,0 +1,448 @@
+"""Tests for planner.kube: a fleet read from Kubernetes manifests, and written back as a fleet CSV."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.errors import InputError
+from planner.fleet import Fleet, Service, load_fleet
+from planner.kube import is_kubernetes_input, load_kubernetes_fleet, write_fleet_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data" / "kube"
+MiB = 1 / 1024
+
+
+def load(name: str, **kw: object) -> Fleet:
+    return load_kubernetes_fleet(DATA / name, **kw)  # type: ignore[arg-type]
+
+
+def by_name(fleet: Fleet) -> dict[str, Service]:
+    return {s.name: s for s in fleet.services}
+
+
+def write(tmp_path: Path, text: str, name: str = "manifests.yaml") -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path, **kw: object) -> list[str]:
+    with pytest.raises(InputError) as info:
+        load_kubernetes_fleet(path, **kw)  # type: ignore[arg-type]
+    return info.value.problems
+
+
+def deployment(name: str = "web", *, replicas: object = 1, cpu: object = "100m", memory: object = "128Mi",
+               namespace: str | None = None, kind: str = "Deployment") -> str:
+    """A one-container workload as YAML text (values are written with json.dumps, so strings stay quoted)."""
+    ns = f"\n  namespace: {namespace}" if namespace else ""
+    return f"""apiVersion: apps/v1
+kind: {kind}
+metadata:
+  name: {name}{ns}
+spec:
+  replicas: {json.dumps(replicas)}
+  template:
+    spec:
+      containers:
+      - name: main
+        image: example.invalid/{name}:1
+        resources:
+          requests: {{cpu: {json.dumps(cpu)}, memory: {json.dumps(memory)}}}
+"""
+
+
+# --- what counts as Kubernetes input -----------------------------------------------
+
+
+def test_is_kubernetes_input(tmp_path: Path) -> None:
+    assert is_kubernetes_input(tmp_path)
+    for name in ("a.yaml", "a.YML", "get.json"):
+        assert is_kubernetes_input(tmp_path / name)
+    assert not is_kubernetes_input(ROOT / "fleets" / "online-boutique.csv")
+    assert not is_kubernetes_input(tmp_path / "fleet.csv")
+
+
+# --- a real public manifest set ---------------------------------------------------------
+
+
+def test_online_boutique_matches_the_shipped_csv() -> None:
+    fleet = load("online-boutique.yaml")
+    shipped = load_fleet(ROOT / "fleets" / "online-boutique.csv")
+    assert [s.name for s in fleet.services] == [s.name for s in shipped.services]
+    for ours, theirs in zip(fleet.services, shipped.services):
+        assert (ours.vcpu, ours.memory_gib, ours.replicas) == (theirs.vcpu, theirs.memory_gib, theirs.replicas)
+        assert (ours.os, ours.arch, ours.max_per_host, ours.team) == ("linux", "any", 1, None)
+        assert ours.sized_from_limit == ()
+    assert fleet.name == "online-boutique" and fleet.path == DATA / "online-boutique.yaml"
+    assert fleet.daemonset_pods == 0
+    # the loadgenerator's init container declares nothing: max(300m, 0) keeps the app's request
+    assert by_name(fleet)["loadgenerator"].vcpu == 0.3
+    assert fleet.notes == ("ignored 24 non-workload objects (Service 12, ServiceAccount 12)",)
+
+
+# --- DaemonSets --------------------------------------------------------------------------
+
+
+def test_daemonsets_become_per_node_overhead() -> None:
+    fleet = load("daemonsets.yaml")
+    assert [s.name for s in fleet.services] == ["web"]
+    # node-exporter 100m + 10m, 180Mi + 20Mi; fluent-bit at its limits 200m, 128Mi
+    assert fleet.daemonset_vcpu == pytest.approx(0.31)
+    assert fleet.daemonset_memory_gib == 328 * MiB
+    assert fleet.daemonset_pods == 2
+    assert ("DaemonSets as per-node overhead: node-exporter (110m, 200Mi), fluent-bit (200m, 128Mi, requests "
+            "from limits (cpu, memory))") in fleet.notes
+
+
+# --- input forms ---------------------------------------------------------------------------
+
+
+def test_helm_rendered_output() -> None:
+    fleet = load("helm-rendered.yaml")
+    (shop,) = fleet.services
+    assert (shop.name, shop.vcpu, shop.memory_gib, shop.replicas, shop.row) == ("release-shop", 0.25, 0.25, 2, 31)
+    assert fleet.notes == (
+        "skipped Jobs, CronJobs and bare Pods (they use compute, but not as services): "
+        "Pod release-shop-test-connection",
+        "ignored 3 non-workload objects (ConfigMap 1, Service 1, ServiceAccount 1)",
+    )
+
+
+def test_kind_list() -> None:
+    fleet = load("list.yaml")
+    assert [(s.name, s.vcpu, s.memory_gib, s.replicas, s.team) for s in fleet.services] == [
+        ("api", 1.0, 2.0, 2, "payments"), ("ledger-db", 2.0, 8.0, 3, "payments")]
+    assert [s.row for s in fleet.services] == [7, 21]  # the line of each List item
+
+
+def test_kubectl_json_list_prefixes_namespace_only_for_clashing_names() -> None:
+    fleet = load("kubectl-get.json")
+    assert [(s.name, s.replicas, s.team) for s in fleet.services] == [
+        ("shop/frontend", 3, "shop"), ("staging/frontend", 1, "staging"), ("checkout", 2, "shop"),
+        ("orders-db", 1, "shop")]
+    assert fleet.daemonset_pods == 1 and fleet.daemonset_vcpu == 0.1
+    assert [s.team for s in load("kubectl-get.json", team_label="team").services] == [
+        "shop-team", "staging-team", "shop-team", "shop-team"]
+
+
+def test_folder_is_read_recursively_in_sorted_order() -> None:
+    fleet = load("folder")
+    assert fleet.name == "folder"
+    assert [(s.name, s.replicas) for s in fleet.services] == [("api", 3), ("web", 2)]  # apps/api.yml, apps/shop/web.yaml
+    assert fleet.daemonset_pods == 1  # infra/agents.json; .cache/ and docs/README.md are not read
+    assert fleet.daemonset_memory_gib == 100 * MiB
+
+
+def test_same_name_different_kinds_in_one_namespace(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("db") + "---\n" + deployment("db", kind="StatefulSet"))
+    assert [s.name for s in load_kubernetes_fleet(path).services] == ["db (Deployment)", "db (StatefulSet)"]
+
+
+# --- sizing ------------------------------------------------------------------------------
+
+
+def test_sizing_rules() -> None:
+    fleet = load("mixed.yaml")
+    services = by_name(fleet)
+    assert list(services) == ["migrate", "legacy", "winweb", "search"]
+    migrate = services["migrate"]  # init 1 CPU beats 300m + 200m; memory 512Mi + 128Mi beats 256Mi
+    assert (migrate.vcpu, migrate.memory_gib, migrate.replicas, migrate.team) == (1.0, 640 * MiB, 2, "shop")
+    legacy = services["legacy"]  # cpu limit only: requested at the limit; memory has a request
+    assert (legacy.vcpu, legacy.memory_gib, legacy.sized_from_limit) == (1.5, 1.0, ("cpu",))
+    assert "planned at limit (no request): legacy (cpu)" in fleet.notes
+    winweb = services["winweb"]
+    assert (winweb.os, winweb.arch, winweb.replicas) == ("windows", "x86_64", 4)
+    search = services["search"]  # StatefulSet, no replicas (1); arm64 by affinity; sidecar + overhead added
+    assert (search.arch, search.replicas, search.os) == ("arm64", 1, "linux")
+    assert search.vcpu == 1.35 and search.memory_gib == (4096 + 64 + 120) * MiB
+
+
+def test_skipped_objects_are_listed() -> None:
+    notes = load("mixed.yaml").notes
+    assert "skipped, no resource requests: carts-db (Deployment), queue (StatefulSet: no memory)" in notes
+    assert ("skipped Jobs, CronJobs and bare Pods (they use compute, but not as services): Job shop/db-migrate, "
+            "CronJob shop/nightly-report, Pod shop/debug") in notes
+    assert "skipped 1 object managed by another workload, which is planned instead (Pod 1)" in notes
+    assert "ignored 2 non-workload objects (ConfigMap 1, Service 1)" in notes
+
+
+def test_hpa_min_and_max() -> None:
+    spec = by_name(load("mixed.yaml"))
+    low = load("mixed.yaml", replicas="min")
+    high = load("mixed.yaml", replicas="max")
+    assert (spec["winweb"].replicas, spec["legacy"].replicas) == (4, 1)
+    assert (by_name(low)["winweb"].replicas, by_name(low)["legacy"].replicas) == (2, 1)  # minReplicas defaults to 1
+    assert (by_name(high)["winweb"].replicas, by_name(high)["legacy"].replicas) == (10, 3)
+    assert by_name(high)["migrate"].replicas == 2  # no HPA: spec.replicas
+    assert "replicas from HorizontalPodAutoscaler maxReplicas: winweb (10), legacy (3)" in high.notes
+    assert any(n.startswith("HorizontalPodAutoscalers not used") and "winweb (2-10, spec.replicas 4)" in n
+               for n in load("mixed.yaml").notes)
+
+
+def test_hpa_min_zero_skips_the_workload(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("a") + "---\n" + deployment("b") + """---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: b}
+spec: {scaleTargetRef: {kind: Deployment, name: b}, minReplicas: 0, maxReplicas: 4}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: gone}
+spec: {scaleTargetRef: {kind: Deployment, name: gone}, maxReplicas: 4}
+""")
+    fleet = load_kubernetes_fleet(path, replicas="min")
+    assert [s.name for s in fleet.services] == ["a"]
+    assert "skipped, 0 replicas: b (Deployment, HorizontalPodAutoscaler b minReplicas)" in fleet.notes
+    assert "HorizontalPodAutoscalers whose target is not in the input: gone -> Deployment gone" in fleet.notes
+
+
+def test_team_label() -> None:
+    fleet = load("mixed.yaml", team_label="team")
+    teams = {s.name: s.team for s in fleet.services}
+    assert teams == {"migrate": "platform", "legacy": None, "winweb": "web", "search": None}
+    assert "no label 'team' (team left empty): legacy, search" in fleet.notes
+
+
+def test_quantities_as_kubernetes_reads_them(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("a", cpu=2, memory=134217728) + "---\n"
+                 + deployment("b", cpu=0.5, memory="1G") + "---\n"
+                 + deployment("c", cpu="0.0001", memory="1.5Gi"))
+    a, b, c = load_kubernetes_fleet(path).services
+    assert (a.vcpu, a.memory_gib) == (2.0, 0.125)  # a bare memory number is bytes
+    assert (b.vcpu, b.memory_gib) == (0.5, 1e9 / 2**30)
+    assert (c.vcpu, c.memory_gib) == (0.001, 1.5)  # below a millicore rounds up to 1m, as the API server does
+
+
+def test_explicit_zero_request_is_not_replaced_by_the_limit(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("a") + """---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: b}
+spec:
+  template:
+    spec:
+      containers:
+      - name: main
+        resources: {requests: {cpu: "1", memory: 1Gi}}
+      - name: sidecar
+        resources: {requests: {cpu: "0", memory: 0}, limits: {cpu: 500m, memory: 1Gi}}
+      - name: bare
+""")
+    fleet = load_kubernetes_fleet(path)
+    b = by_name(fleet)["b"]
+    assert (b.vcpu, b.memory_gib, b.sized_from_limit) == (1.0, 1.0, ())
+    assert "containers with no request or limit, counted as 0: b/bare (cpu, memory)" in fleet.notes
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    (problem,) = problems_of(tmp_path / "nope.yaml")
+    assert problem == f"{tmp_path / 'nope.yaml'}: cannot read: no such file; expected a manifest file or a folder of them"
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"kind: Deployment\nmetadata: {name: caf\xe9}\n")
+    (problem,) = problems_of(path)
+    assert "line 2: byte 0xe9 is not UTF-8" in problem
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("a") + "---\nkind: Deployment\nmetadata: {name: [b\n")
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}: line 21, column 1: YAML syntax error in document 2 (")
+    assert problem.endswith("; expected valid YAML")
+
+
+def test_unrendered_helm_template_gets_a_hint(tmp_path: Path) -> None:
+    path = write(tmp_path, "kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {{- include x }}\n")
+    (problem,) = problems_of(path)
+    assert "render a Helm chart's templates first (helm template ...)" in problem
+
+
+def test_yaml_tags_never_execute(tmp_path: Path) -> None:
+    path = write(tmp_path, "kind: !!python/object/apply:os.system ['touch pwned']\n")
+    (problem,) = problems_of(path)
+    assert "YAML syntax error" in problem and "plain YAML without tags" in problem
+    assert not Path("pwned").exists()
+
+
+def test_json_syntax_error(tmp_path: Path) -> None:
+    path = write(tmp_path, '{"kind": "List",\n "items": [}\n', "get.json")
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}: line 2, column 12: JSON syntax error (")
+
+
+def test_document_that_is_not_a_mapping(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("a") + "---\n- just\n- a list\n---\nhello\n")
+    assert problems_of(path) == [
+        f"{path}, document 2 (line 18): a list, not a mapping; expected a Kubernetes object "
+        "(a mapping with apiVersion, kind and metadata)",
+        f"{path}, document 3 (line 21): 'hello', not a mapping; expected a Kubernetes object "
+        "(a mapping with apiVersion, kind and metadata)",
+    ]
+
+
+def test_object_without_kind(tmp_path: Path) -> None:
+    path = write(tmp_path, "replicaCount: 2\nimage: {tag: 1}\n", "values.yaml")
+    (problem,) = problems_of(path)
+    assert problem == (f"{path}, document 1 (line 1): no 'kind' (keys: replicaCount, image); expected a Kubernetes "
+                       "object with apiVersion and kind (a Helm values file? render the chart with helm template)")
+
+
+def test_bad_quantity(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("a", cpu="lots"))
+    assert problems_of(path) == [
+        f"{path}, document 1 (line 1), Deployment a: container main, resources.requests.cpu: 'lots' is not a CPU "
+        "size; expected cores (0.5, 2) or millicores (250m)"]
+
+
+def test_negative_and_text_replicas(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("a", replicas=-1, namespace="shop") + "---\n" + deployment("b", replicas="3"))
+    assert problems_of(path) == [
+        f"{path}, document 1 (line 1), Deployment shop/a: spec.replicas: -1 is negative; expected a whole number >= 0",
+        f"{path}, document 2 (line 17), Deployment b: spec.replicas: '3' is text (quoted); "
+        "expected a whole number >= 0",
+    ]
+
+
+def test_request_above_limit(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("a").replace("memory: \"128Mi\"}", "memory: \"128Mi\"}\n          limits: {cpu: 50m}"))
+    (problem,) = problems_of(path)
+    assert problem.endswith("Deployment a: container main, resources.requests.cpu: 100m is above its limit 50m; "
+                            "expected a request <= limit (Kubernetes rejects such a pod)")
+
+
+def test_unknown_architecture(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("a").replace("    spec:\n", "    spec:\n      nodeSelector: "
+                                                   "{kubernetes.io/arch: s390x}\n", 1))
+    (problem,) = problems_of(path)
+    assert "nodeSelector kubernetes.io/arch: 's390x'; expected amd64 or arm64" in problem
+
+
+def test_bad_hpa(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("a") + """---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: a}
+spec: {scaleTargetRef: {kind: Deployment, name: a}, minReplicas: 5, maxReplicas: 2}
+""")
+    (problem,) = problems_of(path, replicas="max")
+    assert problem.endswith("HorizontalPodAutoscaler a: spec.minReplicas 5 is above spec.maxReplicas 2; "
+                            "expected min <= max")
+
+
+def test_duplicate_workload(tmp_path: Path) -> None:
+    write(tmp_path, deployment("web", namespace="shop"), "base/web.yaml")
+    write(tmp_path, deployment("web", namespace="shop"), "overlay/web.yaml")
+    (problem,) = problems_of(tmp_path)
+    assert problem.startswith(f"{tmp_path / 'overlay' / 'web.yaml'}, document 1 (line 1), Deployment shop/web: "
+                              f"appears twice (first in {tmp_path / 'base' / 'web.yaml'}, document 1 (line 1))")
+
+
+def test_empty_inputs(tmp_path: Path) -> None:
+    services_only = write(tmp_path, "kind: Service\nmetadata: {name: a}\n---\nkind: ConfigMap\nmetadata: {name: b}\n")
+    assert problems_of(services_only) == [
+        f"{services_only}: found no Deployments, StatefulSets or DaemonSets (found: ConfigMap 1, Service 1); "
+        "expected Kubernetes workload manifests, e.g. kubectl get deployments,statefulsets,daemonsets -A -o yaml"]
+    empty = write(tmp_path, "# nothing here\n---\n", "empty.yaml")
+    assert "found no Deployments, StatefulSets or DaemonSets (it holds no Kubernetes objects)" in problems_of(empty)[0]
+    (tmp_path / "no-manifests").mkdir()
+    assert "found no .yaml, .yml or .json files in this folder" in problems_of(tmp_path / "no-manifests")[0]
+
+
+def test_only_daemonsets_and_unsized_workloads(tmp_path: Path) -> None:
+    text = (DATA / "daemonsets.yaml").read_text().split("---\napiVersion: apps/v1\nkind: Deployment")[0]
+    path = write(tmp_path, text + "---\n" + deployment("db", cpu="0", memory="0"))
+    (problem,) = problems_of(path)
+    assert problem == (f"{path}: found no Deployments or StatefulSets to plan (found: 1 workload skipped (no "
+                       "resource requests or 0 replicas); DaemonSets node-exporter, fluent-bit); expected at least "
+                       "one Deployment or StatefulSet with replicas and resource requests")
+
+
+def test_every_problem_at_once_across_files(tmp_path: Path) -> None:
+    write(tmp_path, deployment("a", cpu="lots", memory="2GB") + "---\n" + deployment("b", replicas=-2), "a.yaml")
+    write(tmp_path, "kind: [\n", "b.yaml")
+    write(tmp_path, deployment("c"), "c.yaml")
+    with pytest.raises(InputError) as info:
+        load_kubernetes_fleet(tmp_path)
+    problems = info.value.problems
+    assert info.value.header == f"{tmp_path}: 4 problems"
+    assert [p.split(":")[0] for p in problems] == [
+        f"{tmp_path / 'a.yaml'}, document 1 (line 1), Deployment a"] * 2 + [
+        f"{tmp_path / 'a.yaml'}, document 2 (line 17), Deployment b", f"{tmp_path / 'b.yaml'}"]
+    assert "resources.requests.cpu: 'lots'" in problems[0]
+    assert "resources.requests.memory: '2GB' uses 'GB'" in problems[1]
+
+
+# --- writing a fleet CSV ----------------------------------------------------------------------
+
+
+def _same(a: Service, b: Service) -> bool:
+    return dataclasses.replace(a, row=0, sized_from_limit=()) == dataclasses.replace(b, row=0, sized_from_limit=())
+
+
+@pytest.mark.parametrize("name", ["online-boutique.yaml", "mixed.yaml", "kubectl-get.json", "daemonsets.yaml"])
+def test_write_fleet_csv_round_trips(tmp_path: Path, name: str) -> None:
+    fleet = load(name, team_label="team") if name == "mixed.yaml" else load(name)
+    out = tmp_path / "out" / "fleet.csv"
+    write_fleet_csv(fleet, out)
+    back = load_fleet(out)
+    assert len(back.services) == len(fleet.services)
+    assert all(_same(a, b) for a, b in zip(fleet.services, back.services))
+    header = out.read_text().splitlines()[0]
+    assert header.startswith("service,team,os,arch,cpu,memory,replicas,max_per_host")
+    assert not list(out.parent.glob(".*.tmp"))
+
+
+def test_written_csv_uses_kubernetes_units(tmp_path: Path) -> None:
+    out = tmp_path / "mixed.csv"
+    write_fleet_csv(load("mixed.yaml"), out)
+    lines = out.read_text().splitlines()
+    assert lines[0] == "service,team,os,arch,cpu,memory,replicas,max_per_host,note"
+    assert lines[1] == "migrate,shop,linux,any,1,640Mi,2,1,"
+    assert lines[2] == "legacy,shop,linux,any,1500m,1Gi,1,1,request from limit (cpu)"
+    assert lines[4] == "search,shop,linux,arm64,1350m,4280Mi,1,1,"
+
+
+_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-/ ,\"", min_size=1, max_size=20).filter(
+    lambda s: s.strip() == s and s.strip())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(
+    st.integers(1, 64_000),  # millicores
+    st.one_of(st.integers(1, 2**40), st.integers(1, 2**20).map(lambda m: m * 2**20)),  # bytes
+    st.integers(1, 500),
+    st.sampled_from(["linux", "windows"]),
+    st.sampled_from(["any", "x86_64", "arm64"]),
+    st.one_of(st.none(), st.sampled_from(["shop", "data team", "a,b"])),
+), min_size=1, max_size=6))
+def test_write_fleet_csv_round_trips_any_sizes(tmp_path_factory: pytest.TempPathFactory, rows: list) -> None:
+    services = []
+    for i, (millicores, size, replicas, os_name, arch, team) in enumerate(rows):
+        yaml_text = deployment(f"s{i}", cpu=f"{millicores}m", memory=f"{size}e0", replicas=replicas)
+        services.append((yaml_text, os_name, arch, team))
+    folder = tmp_path_factory.mktemp("rt")
+    text = "---\n".join(t for t, _, _, _ in services)
+    fleet = load_kubernetes_fleet(write(folder, text))
+    fleet = dataclasses.replace(fleet, services=tuple(
+        dataclasses.replace(s, os=o, arch=a, team=t) for s, (_, o, a, t) in zip(fleet.services, services)))
+    out = folder / "fleet.csv"
+    write_fleet_csv(fleet, out)
+    back = load_fleet(out)
+    assert all(_same(a, b) for a, b in zip(fleet.services, back.services)) and len(back.services) == len(rows)
+    for (millicores, size, *_), s in zip(rows, fleet.services):
+        assert round(s.vcpu * 1000) == millicores and round(s.memory_gib * 2**30) == size
