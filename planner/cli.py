@@ -54,6 +54,10 @@ def plan(
                                              help="Keep spare capacity so that any N hosts can fail.")] = 0,
     commitment: Annotated[str, typer.Option(help="Price at on-demand, 1y or 3y commitment terms "
                                                  "(the catalogue's commitments).")] = "on-demand",
+    replicas: Annotated[str, typer.Option(help="Kubernetes input: replicas from spec, or an HPA's min or max.")
+                        ] = "spec",
+    team_label: Annotated[Optional[str], typer.Option("--team-label", help="Kubernetes input: label naming the "
+                                                                           "team (default: the namespace).")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing workbook or JSON file.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress display.")] = False,
 ) -> None:
@@ -65,8 +69,10 @@ def plan(
             raise PlannerError(f"--solver {solver!r}: expected highs or cbc")
         if commitment not in ("on-demand", "1y", "3y"):
             raise PlannerError(f"--commitment {commitment!r}: expected on-demand, 1y or 3y")
+        if replicas not in ("spec", "min", "max"):
+            raise PlannerError(f"--replicas {replicas!r}: expected spec, min or max")
         options = PlanOptions(solver=solver, time_limit=time_limit, gap=parse_gap(gap), growth=parse_growth_option(growth),
-                              spare_hosts=spare_hosts, commitment=commitment)
+                              spare_hosts=spare_hosts, commitment=commitment, replicas=replicas, team_label=team_label)
         started = time.strftime("%Y-%m-%d %H:%M")
         from datetime import datetime
         xlsx = workbook_path(out, fleet, pricing, datetime.strptime(started, "%Y-%m-%d %H:%M"))
@@ -102,9 +108,46 @@ def _run(fleet: Path, pricing: Path, options: PlanOptions, errors: Console, quie
         return run_plan(fleet, pricing, options, progress)
 
 
+convert_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+@convert_app.command()
+def convert(
+    manifests: Annotated[Path, typer.Argument(help="Kubernetes manifests: a YAML/JSON file or a folder.",
+                                              show_default=False)],
+    to: Annotated[Path, typer.Option("--to", help="Fleet CSV to write.", show_default=False)],
+    replicas: Annotated[str, typer.Option(help="Replicas from spec, or an HPA's min or max.")] = "spec",
+    team_label: Annotated[Optional[str], typer.Option("--team-label", help="Label naming the team.")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing CSV.")] = False,
+) -> None:
+    """Write a fleet CSV from Kubernetes manifests, to review and edit before planning."""
+    from planner.kube import load_kubernetes_fleet, write_fleet_csv
+
+    errors = Console(stderr=True)
+    try:
+        if replicas not in ("spec", "min", "max"):
+            raise PlannerError(f"--replicas {replicas!r}: expected spec, min or max")
+        check_writable(to, force)
+        fleet = load_kubernetes_fleet(manifests, replicas=replicas, team_label=team_label)  # type: ignore[arg-type]
+        write_fleet_csv(fleet, to)
+    except PlannerError as err:
+        errors.print(f"[bold red]error:[/] {err}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    console = Console()
+    for note in fleet.notes:
+        console.print(f"[dim]note: {note}[/]")
+    if fleet.daemonset_pods:
+        console.print("[yellow]DaemonSet per-node overhead is not kept in the CSV: plan the manifests directly "
+                      "to include it[/]")
+    console.print(f"wrote [bold]{to}[/]: {len(fleet.services)} services, {fleet.total_replicas} replicas")
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: `plan FLEET ...`, or `plan convert MANIFESTS --to fleet.csv`."""
     if len(sys.argv) > 1 and sys.argv[1] == "--version":
         print(f"planner {__version__}")
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "convert":
+        convert_app(args=sys.argv[2:], prog_name="plan convert")
         return
     app()

@@ -62,7 +62,7 @@ import yaml
 
 from planner.errors import InputError
 from planner.fleet import Fleet, Service
-from planner.units import UnitError, format_cpu, parse_cpu, parse_memory_gib
+from planner.units import UnitError, format_cpu, format_memory, parse_cpu, parse_memory_gib
 
 __all__ = ["is_kubernetes_input", "load_kubernetes_fleet", "write_fleet_csv"]
 
@@ -140,8 +140,9 @@ def _format_memory_exact(gib: float) -> str:
     """Return ``gib`` as an exact Kubernetes quantity (512Mi, 2Gi, 1G; bytes as 123e0 otherwise)."""
     size = gib * 2**30  # exact: scaling a float by a power of two
     whole = round(size)
-    if abs(size - whole) > 1e-6 * max(1.0, size):
-        return f"{size * 2**-20:.17g}Mi"
+    if abs(size - whole) > 1e-6 * max(1.0, size):  # not whole bytes: not from a manifest
+        short = format_memory(gib)
+        return short if parse_memory_gib(short) == gib else f"{size * 2**-20:.17g}Mi"
     for suffix, factor in _MEMORY_UNITS:
         if whole % factor == 0:
             return f"{whole // factor}{suffix}"
@@ -265,11 +266,21 @@ class _Reader:
     problems: list[str] = field(default_factory=list)
     objects: list[_Object] = field(default_factory=list)
 
-    def problem(self, where: _Where | _Object | Path, text: str) -> None:
-        if isinstance(where, _Object):
-            self.problems.append(f"{where.where}, {where.label}: {text}")
+    order: dict[Path, int] = field(default_factory=dict)  # file -> position in the input
+    keys: list[tuple[int, int, tuple[int, ...], int]] = field(default_factory=list)  # sort keys of problems
+
+    def problem(self, where: _Where | _Object | Path, text: str, doc: int = 0) -> None:
+        """Record a problem; problems are reported in file, document and item order."""
+        at = where.where if isinstance(where, _Object) else where
+        if isinstance(at, _Where):
+            key = (self.order.get(at.file, 0), at.doc or 0, at.item, len(self.problems))
         else:
-            self.problems.append(f"{where}: {text}")
+            key = (self.order.get(at, 0), doc, (), len(self.problems))
+        self.keys.append(key)
+        self.problems.append(f"{at}, {where.label}: {text}" if isinstance(where, _Object) else f"{at}: {text}")
+
+    def sorted_problems(self) -> list[str]:
+        return [text for _, text in sorted(zip(self.keys, self.problems), key=lambda kp: kp[0])]
 
     # -- files and documents
 
@@ -336,16 +347,20 @@ class _Reader:
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            what = " ".join(str(x) for x in (err.context, err.problem) if x)
+            what = str(err.problem or err.context)
+            if err.context and err.problem:
+                start = err.context_mark
+                where = f" that starts at line {start.line + 1}, column {start.column + 1}" if start else ""
+                what = f"{err.problem}, {err.context}{where}"
             if isinstance(err, yaml.constructor.ConstructorError):
                 expected = "plain YAML without tags (tags are never executed)"
             elif "{{" in text:
                 expected = "valid YAML: render a Helm chart's templates first (helm template ...)"
             else:
                 expected = "valid YAML"
-            self.problem(file, f"{at}YAML syntax error in document {doc + 1} ({what}); expected {expected}")
+            self.problem(file, f"{at}YAML syntax error in document {doc + 1}: {what}; expected {expected}", doc + 1)
         except yaml.YAMLError as err:
-            self.problem(file, f"YAML error in document {doc + 1} ({err}); expected valid YAML")
+            self.problem(file, f"YAML error in document {doc + 1} ({err}); expected valid YAML", doc + 1)
         finally:
             loader.dispose()
 
@@ -386,6 +401,7 @@ class _Reader:
 
     def run(self) -> Fleet:
         files = self.files()
+        self.order = {file: index for index, file in enumerate(files)}
         for file in files:
             text = self.read_text(file)
             if text is None:
@@ -397,6 +413,7 @@ class _Reader:
         daemonsets: list[tuple[_Object, _Sized]] = []
         hpas: list[_Hpa] = []
         named_skips: list[str] = []
+        by_ref: list[str] = []  # Argo Rollouts with workloadRef: their Deployment carries the pod template
         managed: Counter[str] = Counter()
         ignored: Counter[str] = Counter()
         seen: dict[tuple[str, str | None, str], _Object] = {}
@@ -416,7 +433,7 @@ class _Reader:
                 seen[key] = obj
             if kind in SERVICE_KINDS:
                 if kind == "Rollout" and not isinstance(_dig(obj.body, "spec", "template"), dict):
-                    named_skips.append(f"{obj.label} (workloadRef: its Deployment is read instead)")
+                    by_ref.append(obj.label)
                     continue
                 workload = self.workload(obj)
                 if workload is not None:
@@ -439,9 +456,10 @@ class _Reader:
         services, skip_notes = self.services(workloads)
         if not services and not self.problems:
             self.problems.append(self.empty_message(workloads, daemonsets, named_skips, managed, ignored))
+            self.keys.append((len(files), 0, (), 0))
         if self.problems:
             count = len(self.problems)
-            raise InputError(self.problems, header=f"{self.path}: {count} problems" if count > 1 else None)
+            raise InputError(self.sorted_problems(), header=f"{self.path}: {count} problems" if count > 1 else None)
 
         ds_cpu = sum(s.amount["cpu"] for _, s in daemonsets)
         ds_mem = sum(s.amount["memory"] for _, s in daemonsets)
@@ -466,6 +484,8 @@ class _Reader:
         if named_skips:
             notes.append(f"skipped Jobs, CronJobs and bare Pods (they use compute, but not as services): "
                          f"{', '.join(named_skips)}")
+        if by_ref:
+            notes.append(f"skipped Rollouts with a workloadRef (their Deployment is read instead): {', '.join(by_ref)}")
         if managed:
             total = sum(managed.values())
             notes.append(f"skipped {total} object{'s' if total > 1 else ''} managed by another workload, which is "

@@ -13,6 +13,7 @@ from planner.engine import solve_packing
 from planner.engine.problem import SolveOptions
 from planner.errors import InputError, PlannerError
 from planner.fleet import Fleet, grow, load_fleet
+from planner.kube import is_kubernetes_input, load_kubernetes_fleet
 from planner.plans import Plan, extract_plan
 from planner.pricing import ON_DEMAND
 from planner.resilience import with_spares
@@ -33,6 +34,8 @@ class PlanOptions:
     growth: float = 0.0  # grow every replica's requests by this fraction (a fleet growth column overrides)
     spare_hosts: int = 0  # any this many hosts may fail and every replica still fits
     commitment: str = ON_DEMAND  # "on-demand", "1y" or "3y": the catalogue's commitment discounts
+    replicas: str = "spec"  # Kubernetes input: spec.replicas, or an HPA's "min" / "max"
+    team_label: str | None = None  # Kubernetes input: the label that names the team (default: namespace)
 
 
 @dataclass(frozen=True)
@@ -74,12 +77,20 @@ class PlanningResult:
         return tuple(p for p in self.prices_used if p.unverified)
 
 
-def load_inputs(fleet_path: Path, pricing_path: Path) -> tuple[Fleet, Catalogue]:
+def load_any_fleet(path: Path, replicas: str = "spec", team_label: str | None = None) -> Fleet:
+    """Load a fleet CSV, or Kubernetes manifests (a YAML/JSON file or a folder of them)."""
+    if is_kubernetes_input(path):
+        return load_kubernetes_fleet(path, replicas=replicas, team_label=team_label)  # type: ignore[arg-type]
+    return load_fleet(path)
+
+
+def load_inputs(fleet_path: Path, pricing_path: Path, replicas: str = "spec",
+                team_label: str | None = None) -> tuple[Fleet, Catalogue]:
     """Load both inputs, reporting the problems of both files together."""
     errors: list[str] = []
     fleet = catalogue = None
     try:
-        fleet = load_fleet(fleet_path)
+        fleet = load_any_fleet(fleet_path, replicas, team_label)
     except InputError as err:
         errors += err.problems
     try:
@@ -115,7 +126,7 @@ def build_models(fleet: Fleet, catalogue: Catalogue, pricing_path: Path,
 def run_plan(fleet_path: Path, pricing_path: Path, options: PlanOptions = PlanOptions(),
              progress: Progress | None = None) -> PlanningResult:
     """Load inputs, solve every strategy, price and check the plans."""
-    fleet, catalogue = load_inputs(fleet_path, pricing_path)
+    fleet, catalogue = load_inputs(fleet_path, pricing_path, options.replicas, options.team_label)
     notes = list(fleet.notes)
     if options.growth or any(s.growth is not None for s in fleet.services):
         fleet = grow(fleet, options.growth)

@@ -142,3 +142,29 @@ def test_console_script_prints_no_traceback(tmp_path: Path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "f.csv" in proc.stderr and "cpu" in proc.stderr
+
+
+def test_plan_from_kubernetes_manifests_and_convert(tmp_path: Path):
+    manifests = ROOT / "tests/data/kube/online-boutique.yaml"
+    js = tmp_path / "k.json"
+    result = plan(manifests, "-p", ROOT / "pricing/aws.yaml", "--out", tmp_path, "--json", js, "--quiet")
+    assert result.exit_code == 0, result.output
+    from_manifests = json.loads(js.read_text())
+    csv_js = tmp_path / "c.json"
+    assert plan(ROOT / "fleets/online-boutique.csv", "-p", ROOT / "pricing/aws.yaml", "--out", tmp_path / "c.xlsx",
+                "--json", csv_js, "--quiet").exit_code == 0
+    from_csv = json.loads(csv_js.read_text())
+    assert [p["total_cost"] for p in from_manifests["plans"]] == pytest.approx([p["total_cost"] for p in from_csv["plans"]])
+
+    out_csv = tmp_path / "fleet.csv"
+    proc = subprocess.run([sys.executable, "-c", "from planner.cli import main; main()", "convert", str(manifests),
+                           "--to", str(out_csv)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    from planner.fleet import load_fleet
+    converted = {(s.name, s.vcpu, s.memory_gib, s.replicas) for s in load_fleet(out_csv).services}
+    shipped = {(s.name, s.vcpu, s.memory_gib, s.replicas) for s in load_fleet(ROOT / "fleets/online-boutique.csv").services}
+    assert converted == shipped
+    bad = subprocess.run([sys.executable, "-c", "from planner.cli import main; main()", "convert",
+                          str(tmp_path / "none.yaml"), "--to", str(tmp_path / "x.csv")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and not (tmp_path / "x.csv").exists()

@@ -262,8 +262,8 @@ def test_not_utf8(tmp_path: Path) -> None:
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, deployment("a") + "---\nkind: Deployment\nmetadata: {name: [b\n")
     (problem,) = problems_of(path)
-    assert problem.startswith(f"{path}: line 21, column 1: YAML syntax error in document 2 (")
-    assert problem.endswith("; expected valid YAML")
+    assert problem == (f"{path}: line 17, column 1: YAML syntax error in document 2: did not find expected ',' "
+                       "or ']', while parsing a flow sequence that starts at line 16, column 18; expected valid YAML")
 
 
 def test_unrendered_helm_template_gets_a_hint(tmp_path: Path) -> None:
@@ -288,9 +288,9 @@ def test_json_syntax_error(tmp_path: Path) -> None:
 def test_document_that_is_not_a_mapping(tmp_path: Path) -> None:
     path = write(tmp_path, deployment("a") + "---\n- just\n- a list\n---\nhello\n")
     assert problems_of(path) == [
-        f"{path}, document 2 (line 18): a list, not a mapping; expected a Kubernetes object "
+        f"{path}, document 2 (line 15): a list, not a mapping; expected a Kubernetes object "
         "(a mapping with apiVersion, kind and metadata)",
-        f"{path}, document 3 (line 21): 'hello', not a mapping; expected a Kubernetes object "
+        f"{path}, document 3 (line 18): 'hello', not a mapping; expected a Kubernetes object "
         "(a mapping with apiVersion, kind and metadata)",
     ]
 
@@ -313,7 +313,7 @@ def test_negative_and_text_replicas(tmp_path: Path) -> None:
     path = write(tmp_path, deployment("a", replicas=-1, namespace="shop") + "---\n" + deployment("b", replicas="3"))
     assert problems_of(path) == [
         f"{path}, document 1 (line 1), Deployment shop/a: spec.replicas: -1 is negative; expected a whole number >= 0",
-        f"{path}, document 2 (line 17), Deployment b: spec.replicas: '3' is text (quoted); "
+        f"{path}, document 2 (line 16), Deployment b: spec.replicas: '3' is text (quoted); "
         "expected a whole number >= 0",
     ]
 
@@ -382,7 +382,7 @@ def test_every_problem_at_once_across_files(tmp_path: Path) -> None:
     assert info.value.header == f"{tmp_path}: 4 problems"
     assert [p.split(":")[0] for p in problems] == [
         f"{tmp_path / 'a.yaml'}, document 1 (line 1), Deployment a"] * 2 + [
-        f"{tmp_path / 'a.yaml'}, document 2 (line 17), Deployment b", f"{tmp_path / 'b.yaml'}"]
+        f"{tmp_path / 'a.yaml'}, document 2 (line 15), Deployment b", f"{tmp_path / 'b.yaml'}"]
     assert "resources.requests.cpu: 'lots'" in problems[0]
     assert "resources.requests.memory: '2GB' uses 'GB'" in problems[1]
 
@@ -446,3 +446,28 @@ def test_write_fleet_csv_round_trips_any_sizes(tmp_path_factory: pytest.TempPath
     assert all(_same(a, b) for a, b in zip(fleet.services, back.services)) and len(back.services) == len(rows)
     for (millicores, size, *_), s in zip(rows, fleet.services):
         assert round(s.vcpu * 1000) == millicores and round(s.memory_gib * 2**30) == size
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "fleets").glob("*.csv")), ids=lambda p: p.stem)
+def test_write_fleet_csv_round_trips_shipped_fleets(tmp_path: Path, path: Path) -> None:
+    fleet = load_fleet(path)
+    write_fleet_csv(fleet, tmp_path / "copy.csv")
+    back = load_fleet(tmp_path / "copy.csv")
+    assert len(back.services) == len(fleet.services)
+    assert all(_same(a, b) for a, b in zip(fleet.services, back.services))
+
+
+def test_argo_rollouts(tmp_path: Path) -> None:
+    rollout = deployment("canary", replicas=5).replace("apiVersion: apps/v1\nkind: Deployment",
+                                                        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout")
+    path = write(tmp_path, rollout + """---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: by-ref}
+spec:
+  replicas: 3
+  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: by-ref}
+""")
+    fleet = load_kubernetes_fleet(path)
+    assert [(s.name, s.replicas, s.vcpu) for s in fleet.services] == [("canary", 5, 0.1)]
+    assert "skipped Rollouts with a workloadRef (their Deployment is read instead): Rollout by-ref" in fleet.notes

@@ -50,7 +50,8 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Plannin
 
 
 @pytest.fixture(scope="module", params=list(CASES))
-def case(request: pytest.FixtureRequest, planned: dict[str, tuple[PlanningResult, Path]]) -> tuple[PlanningResult, Path]:
+def case(request: pytest.FixtureRequest,
+         planned: dict[str, tuple[PlanningResult, Path]]) -> tuple[PlanningResult, Path]:
     if request.param not in planned:
         pytest.skip(f"{CASES[request.param][1]} not shipped")
     return planned[request.param]

@@ -145,7 +145,7 @@ class ColumnGeneration:
     def _reduced_cost(self, t: int, counts: dict[int, int], duals: np.ndarray) -> float:
         return self.inst.bin_cost(t, counts) - sum(duals[g] * n for g, n in counts.items())
 
-    def exact_price(self, duals: np.ndarray, per_type_seconds: float) -> tuple[int, float | None]:
+    def exact_price(self, duals: np.ndarray, per_type_seconds: float, stop_at: float) -> tuple[int, float | None]:
         """Price every type exactly (MIP when the relaxation cannot rule it out).
 
         Return (columns added, Farley ratio rho >= 1 or None when not provable).
@@ -155,7 +155,7 @@ class ColumnGeneration:
         rho = 1.0
         residual = self.demand.astype(np.int64)
         for t in self.types:
-            if time.perf_counter() > self.deadline:
+            if time.perf_counter() > min(stop_at, self.deadline):
                 return added, None
             fixed = float(inst.type_fixed_cost[t])
             caps = np.minimum(inst.fit_alone[:, t], residual)
@@ -164,7 +164,7 @@ class ColumnGeneration:
                 pricer = self._pricers.get(t)
                 if pricer is None:
                     pricer = self._pricers[t] = _PricingMip(inst, t, self.seed)
-                counts, min_rc_bound = pricer.solve(duals, caps, per_type_seconds, self.deadline)
+                counts, min_rc_bound = pricer.solve(duals, caps, per_type_seconds, min(stop_at, self.deadline))
                 if counts and self._reduced_cost(t, counts, duals) < -_RC_EPS and self.add_column(t, counts):
                     added += 1
                 profit_ub = min(profit_ub, -min_rc_bound) if min_rc_bound is not None else profit_ub
@@ -219,7 +219,7 @@ class ColumnGeneration:
             if added == 0 or now - last_exact > 5.0:
                 last_exact = now
                 per_type = max(0.2, min(2.0, (stop_at - now) / max(1, len(self.types))))
-                exact_added, rho = self.exact_price(duals, per_type)
+                exact_added, rho = self.exact_price(duals, per_type, stop_at)
                 if rho is not None:
                     bound = shade(fixed_plan_cost + float(np.dot(duals, self.demand)) / rho)
                     self.best_bound = bound if self.best_bound is None else max(self.best_bound, bound)

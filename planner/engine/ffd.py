@@ -43,11 +43,15 @@ def best_ffd(inst: Instance, type_mask: np.ndarray | None = None) -> list[Bin]:
         candidates = sorted(candidates[:_MAX_OPENING_TYPES_LARGE])
     openings += candidates
     best: tuple[float, list[Bin]] | None = None
-    for opening in openings:
-        bins = right_size(inst, ffd_run(inst, opening, usable), usable)
-        cost = inst.plan_cost(bins)
-        if best is None or cost < best[0] - 1e-9:
-            best = (cost, bins)
+    # With licence costs, a second order places licensed groups first so they
+    # share few hosts (each host licenses its own items).
+    licence_first = [False, True] if np.any(inst.group_licence >= 0) else [False]
+    for first in licence_first:
+        for opening in openings:
+            bins = right_size(inst, ffd_run(inst, opening, usable, first), usable)
+            cost = inst.plan_cost(bins)
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, bins)
     assert best is not None
     return best[1]
 
@@ -69,13 +73,15 @@ def _type_efficiency(inst: Instance, t: int, remaining: np.ndarray) -> float:
     return float(inst.type_fixed_cost[t]) * hosts
 
 
-def group_order(inst: Instance, reference: int | None) -> list[int]:
-    """Return group indices by decreasing dominant share (ties by name)."""
+def group_order(inst: Instance, reference: int | None, licence_first: bool = False) -> list[int]:
+    """Return group indices by decreasing dominant share (ties by name), licensed groups first if asked."""
     if reference is None:
         ref_vcpu, ref_memory_gib = inst.type_vcpu.max(), inst.type_memory_gib.max()
     else:
         ref_vcpu, ref_memory_gib = inst.type_vcpu[reference], inst.type_memory_gib[reference]
     share = np.maximum(inst.group_vcpu / max(ref_vcpu, 1e-12), inst.group_memory_gib / max(ref_memory_gib, 1e-12))
+    if licence_first:
+        return sorted(range(inst.n_groups), key=lambda s: (-int(inst.group_licence[s]), -share[s], s))
     return sorted(range(inst.n_groups), key=lambda s: (-share[s], s))
 
 
@@ -141,11 +147,11 @@ class _OpenHosts:
         return remaining - int(take.sum())
 
 
-def ffd_run(inst: Instance, opening: int | None, usable: np.ndarray) -> list[Bin]:
+def ffd_run(inst: Instance, opening: int | None, usable: np.ndarray, licence_first: bool = False) -> list[Bin]:
     """Return one FFD plan; new hosts are of type ``opening`` when it fits, else the most efficient type."""
     hosts = _OpenHosts(inst)
     remaining = inst.group_count.copy()
-    for s in group_order(inst, opening):
+    for s in group_order(inst, opening, licence_first):
         left = hosts.place_first_fit(s, int(remaining[s]))
         while left > 0:
             t = _choose_new_type(inst, s, opening, usable, remaining)

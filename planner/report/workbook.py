@@ -29,6 +29,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import DataBarRule
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner import __version__
@@ -56,7 +57,6 @@ from planner.strategies import (
     PLATFORM,
     VM_PER_SERVICE,
     LicenceLine,
-    StrategyModel,
 )
 
 PLAN_DATA_SHEET = "_plan_data"
@@ -85,13 +85,13 @@ PRICE_EDIT_NOTE = ("Editing a price (column B of the Prices sheet) recalculates 
 
 
 def _lit(x: float) -> str:
-    """Return a float as an Excel number literal: the shortest within 1e-12 relative (365, not
+    """Return a float as an Excel number literal: the shortest within 1e-15 relative (365, not
     364.99999999999994), never in exponent form."""
     x = float(x)
     text = repr(x)
     for digits in range(6, 17):
         candidate = f"{x:.{digits}g}"
-        if abs(float(candidate) - x) <= 1e-12 * abs(x):
+        if abs(float(candidate) - x) <= 1e-15 * abs(x):
             text = candidate
             break
     if "e" in text or "E" in text:
@@ -573,7 +573,7 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         cell = put(ws, r, 2, value, fmt, align_left=True)
         if label.startswith("Unverified") and unverified:
             st.flag(cell)
-            cell.hyperlink = "#Prices!A1"
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location="Prices!A1", tooltip="Go to the Prices sheet")
 
     # per strategy
     r += 2
