@@ -87,6 +87,16 @@ class Plan:
         return max(0.0, (self.total_cost - self.lower_bound) / self.total_cost) if self.total_cost > 0 else 0.0
 
     @property
+    def on_demand_cost(self) -> float:
+        """Return the plan's monthly cost without commitment discounts (same placement)."""
+        return sum(line.on_demand_monthly for line in [*self.plan_lines, *(ln for h in self.hosts for ln in h.lines)])
+
+    @property
+    def spare_hosts(self) -> int:
+        """Return the number of spare hosts in the plan."""
+        return sum(1 for h in self.hosts if h.spare)
+
+    @property
     def cost_breakdown(self) -> dict[str, float]:
         """Return monthly cost by category (every category, zeros included); sums to total_cost."""
         out = dict.fromkeys(CATEGORIES, 0.0)

@@ -21,6 +21,8 @@ def _plan_dict(plan: Plan, model: StrategyModel) -> dict[str, Any]:
         "heuristic_cost": plan.heuristic_cost,
         "method": plan.method,
         "cost_breakdown": plan.cost_breakdown,
+        "on_demand_cost": plan.on_demand_cost,
+        "spare_hosts": plan.spare_hosts,
         "host_types": [
             {"name": o.name, "model": o.base.name, "pool": o.pool,
              "allocatable_vcpu": o.vcpu, "allocatable_memory_gib": o.memory_gib,

@@ -38,6 +38,17 @@ def render_summary(result: PlanningResult, outputs: list[Path], console: Console
             f"[bold green]{delta.cheaper}[/] is cheaper by {money(delta.absolute, cur)} per month "
             f"({delta.percent:.1f} %, {money(delta.absolute * 12, cur)} per year)"
         )
+    opts = result.options
+    if opts.commitment != "on-demand":
+        for plan in result.plans:
+            console.print(f"{plan.strategy} at {opts.commitment} terms: {money(plan.total_cost, cur)} per month; "
+                          f"on-demand equivalent {money(plan.on_demand_cost, cur)}")
+    if opts.growth:
+        console.print(f"planned for {opts.growth * 100:g} % growth of every replica's requests")
+    if opts.spare_hosts:
+        for plan in result.plans:
+            console.print(f"{plan.strategy}: {plan.spare_hosts} spare host(s) so that any {opts.spare_hosts} "
+                          "host(s) can fail")
     for plan in result.plans:
         if plan.status != "optimal":
             console.print(f"[yellow]{plan.strategy}: stopped at a limit; no plan can cost less than "
