@@ -151,7 +151,8 @@ def run_plan(fleet_path: Path, pricing_path: Path, options: PlanOptions = PlanOp
         if problems:  # a bug, not a user error: keep the traceback
             raise AssertionError(f"{model.strategy} plan failed the independent check:\n" + "\n".join(problems))
         plans.append(plan)
-    refs = {line.ref for p in plans for line in [*p.plan_lines, *(ln for h in p.hosts for ln in h.lines)]}
+    lines = [ln for p in plans for ln in [*p.plan_lines, *(ln for h in p.hosts for ln in h.lines)]]
+    refs = {ln.ref for ln in lines} | {ln.discount_ref for ln in lines if ln.discount_ref}
     return PlanningResult(fleet, catalogue, pricing_path, options, tuple(plans), models,
                           tuple(refs_used(refs, catalogue)), dt.datetime.now().replace(microsecond=0),
                           tuple(notes))

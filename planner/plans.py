@@ -121,7 +121,7 @@ def host_lines(model: StrategyModel, host_type: str, counts: dict[str, int]) -> 
         lic, opt, units = min(options, key=lambda o: (o[1].blocks(per_group[group]) * o[1].block_cost, o[0].name))
         blocks = opt.blocks(per_group[group])
         lines.append(LicenceLine(GUEST_OS, lic.name, lic.product, blocks * units, blocks * opt.block_cost,
-                                 f"licences.{lic.name}.price", model.guest_discounts.get(lic.name, 0.0)))
+                                 f"licences.{lic.name}.price", *model.guest_discounts.get(lic.name, (0.0, ""))))
     return tuple(lines)
 
 

@@ -47,6 +47,9 @@ def resolve(catalogue: Catalogue, ref: str) -> Price | Figure:
         else:
             name = rest.rsplit(".", 1)[0]
             value = next(i for i in catalogue.instance_types if i.name == name).price
+    elif head == "commitments":
+        term, index, _ = rest.split(".", 2)
+        value = catalogue.commitments[term][int(index)].discount_percent  # type: ignore[index]
     elif head == "host_models":
         name, _, field = rest.rpartition(".")
         value = getattr(next(h for h in catalogue.host_models if h.name == name), field)
@@ -66,6 +69,8 @@ def describe(catalogue: Catalogue, ref: str) -> UsedPrice:
         unit = f"{catalogue.currency} per {value.units} units per {per}" if value.units != 1 \
             else f"{catalogue.currency} per {per}"
         amount = value.amount
+    elif ref.startswith("commitments."):
+        unit, amount = "% discount", value.value
     else:
         unit, amount = "figure", value.value
     return UsedPrice(ref, ref.split(".", 1)[1].rsplit(".", 1)[0] if "." in ref else ref, amount, unit,

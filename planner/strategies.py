@@ -72,6 +72,7 @@ class LicenceLine:
     monthly: float
     ref: str = ""  # the catalogue price behind it, e.g. "licences.vvf.price" (see planner.price_refs)
     discount: float = 0.0  # commitment discount already applied (0.385 = 38.5 % off on-demand)
+    discount_ref: str = ""  # the catalogue commitment entry behind the discount
 
     @property
     def on_demand_monthly(self) -> float:
@@ -127,7 +128,7 @@ class StrategyModel:
     plan_lines: tuple[LicenceLine, ...]
     notes: tuple[str, ...]
     term: str = ON_DEMAND  # commitment term the prices were taken at
-    guest_discounts: dict[str, float] = field(default_factory=dict)  # guest licence name -> discount applied
+    guest_discounts: dict[str, tuple[float, str]] = field(default_factory=dict)  # guest licence -> (discount, ref)
 
     def offer(self, name: str) -> HostOffer:
         """Return the host offer called ``name``."""
@@ -216,7 +217,8 @@ def _licence_line(catalogue: Catalogue, lic: Licence, units: float, term: str) -
     """Return the line for ``units`` units of a licence, with the term's commitment discount."""
     d = commitment_discount(catalogue, term, "licences", lic.name)
     return LicenceLine(ROLE_CATEGORY[lic.role], lic.name, lic.product, units,
-                       units * licence_unit_monthly(lic) * (1 - d.fraction), f"licences.{lic.name}.price", d.fraction)
+                       units * licence_unit_monthly(lic) * (1 - d.fraction), f"licences.{lic.name}.price", d.fraction,
+                       d.ref)
 
 
 def _cheapest_static(catalogue: Catalogue, licences: list[Licence], machine: Machine, term: str) -> LicenceLine | None:
@@ -234,11 +236,11 @@ def _base_lines(catalogue: Catalogue, base: InstanceType | HostModel, term: str)
     if isinstance(base, InstanceType):
         d = commitment_discount(catalogue, term, "instances", base.name)
         return [LicenceLine(INSTANCES, base.name, "instance", 1, monthly_amount(base.price) * (1 - d.fraction),
-                            f"instance_types.{base.name}.price", d.fraction)]
+                            f"instance_types.{base.name}.price", d.fraction, d.ref)]
     d = commitment_discount(catalogue, term, "hardware", base.name)
     lines = [LicenceLine(HARDWARE, base.name, "amortised purchase", 1,
                          monthly_amount(base.purchase, base.amortisation_months) * (1 - d.fraction),
-                         f"host_models.{base.name}.purchase", d.fraction)]
+                         f"host_models.{base.name}.purchase", d.fraction, d.ref)]
     if base.support is not None:
         lines.append(LicenceLine(SUPPORT, base.name, "support and rack", 1, monthly_amount(base.support),
                                  f"host_models.{base.name}.support"))
@@ -399,8 +401,8 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str, term
             return offer.pool == s.os
         return not (s.os == WINDOWS and offer.arch != "x86_64")
 
-    discounts = {lic.name: commitment_discount(catalogue, term, "licences", lic.name).fraction
-                 for lics in guest.values() for lic in lics}
+    discounts = {lic.name: (d.fraction, d.ref) for lics in guest.values() for lic in lics
+                 for d in [commitment_discount(catalogue, term, "licences", lic.name)]}
     model = _finish(VM_PER_SERVICE, fleet, catalogue_path, offers, shapes, compatible, plan_lines, notes)
     return replace(model, term=term, guest_discounts=discounts)
 

@@ -100,7 +100,10 @@ class ColumnGeneration:
 
     def solve_master(self) -> tuple[float, np.ndarray, np.ndarray] | None:
         """Solve the master LP; return (objective, duals pi >= 0, lambda) or None."""
-        self.master.setOptionValue("time_limit", max(0.05, self.deadline - time.perf_counter()))
+        # HiGHS measures time_limit on the instance's cumulative run clock.
+        self.master.setOptionValue(
+            "time_limit", self.master.getRunTime() + max(0.05, self.deadline - time.perf_counter())
+        )
         self.master.run()
         if self.master.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
@@ -391,7 +394,7 @@ class _PricingMip:
         cols = np.arange(n, dtype=np.int32)
         h.changeColsCost(n, cols, -duals[self.groups])
         h.changeColsBounds(n, cols, np.zeros(n), caps[self.groups].astype(float))
-        h.setOptionValue("time_limit", max(0.05, min(seconds, deadline - time.perf_counter())))
+        h.setOptionValue("time_limit", h.getRunTime() + max(0.05, min(seconds, deadline - time.perf_counter())))
         h.clearSolver()
         h.run()
         info = h.getInfo()

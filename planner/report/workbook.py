@@ -565,6 +565,9 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         ("Price dates used", f"{min(dates):%Y-%m-%d} to {max(dates):%Y-%m-%d}" if dates else "none", None),
         ("Unverified prices used",
          f"{len(unverified)} — highlighted on the Prices sheet" if unverified else "none", None),
+        ("Growth planned for", result.options.growth, "0.0%"),
+        ("Spare hosts (any N may fail)", result.options.spare_hosts, "0"),
+        ("Price terms", result.options.commitment, None),
         ("Run at", result.run_at, "yyyy-mm-dd hh:mm"),
     ]
     for label, value, fmt in inputs:
@@ -586,6 +589,10 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         ("Annual cost", [f"={get_column_letter(2 + i)}{monthly_row}*12" for i in range(len(plans))], st.money),
         ("Hosts", [len(p.hosts) for p in plans], "0"),
     ]
+    if result.options.spare_hosts:
+        metrics.append(("of which spare hosts", [p.spare_hosts for p in plans], "0"))
+    if result.options.commitment != "on-demand":
+        metrics.append((f"On-demand equivalent (same placement)", [p.on_demand_cost for p in plans], st.money))
     utils = [_utilisation(p) for p in plans]
     for k, label in enumerate(("Average CPU utilisation", "Peak CPU utilisation",
                                "Average memory utilisation", "Peak memory utilisation")):

@@ -1,0 +1,757 @@
+"""Re-planning against a baseline: what changed since a previous run, and why.
+
+A *baseline* is the plan data (``result_dict``) of an earlier run, read from its
+``--json`` file or from the hidden ``_plan_data`` sheet of its workbook. For each
+strategy the cost change from the baseline total ``C0`` to this run's total is split
+into effects that add up exactly (telescoping sums):
+
+- ``C1``  the baseline placement (old fleet, same hosts, same replicas per host)
+  priced with the *new* catalogue;
+- ``C1'`` the optimal plan of the *old* fleet at the new prices;
+- ``C2``  this run's optimal plan (new fleet, new prices);
+- ``C3``  the plan written, when ``--max-moves`` limits churn (else ``C3 = C2``).
+
+price effect = C1 - C0, re-optimisation effect = C1' - C1, volume effect = C2 - C1'
+(services added, removed or resized), churn-limit effect = C3 - C2.
+
+Moves: replicas of one service are interchangeable, so a move is counted per service
+and host: a baseline host keeps min(before, after) of a service's replicas, the rest
+moved. New hosts are matched to baseline hosts of the same type by largest overlap
+first, so renumbering (``type#k``) is not churn.
+
+``--max-moves N`` re-plans from the baseline placement with at most N replicas moved:
+a greedy local search (close a host and re-place its replicas on the others, move a
+host's replicas to a cheaper host type, or merge two hosts onto one) taking the step
+that saves most per replica moved, within the budget. The full re-plan is used instead
+whenever it needs no more than N moves and is cheaper. Every plan is re-checked with
+``planner.check.check_plan``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from planner.catalogue.schema import Catalogue
+from planner.check import check_plan
+from planner.engine import solve_packing
+from planner.engine.problem import HostLoad, ItemGroup, Packing, PackingProblem, SolveOptions, host_cost, packing_cost
+from planner.errors import PlannerError
+from planner.fleet import Fleet, Service
+from planner.pipeline import PlanningResult, build_models
+from planner.plans import Plan, extract_plan
+from planner.resilience import with_spares
+from planner.strategies import StrategyModel
+
+EPS = 1e-6
+
+
+class BaselineError(PlannerError):
+    """A baseline that cannot be compared with this run (unreadable, other currency, other fleet)."""
+
+
+# --- the baseline ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BaselinePlan:
+    """One strategy of the baseline: its total, hosts (id, type) and placements (service, replica, host)."""
+
+    strategy: str
+    total_cost: float
+    hosts: tuple[tuple[str, str], ...]
+    placements: tuple[tuple[str, int, str], ...]
+
+    def loads(self) -> list[tuple[str, str, Counter[str]]]:
+        """Return (host id, host type, replicas per service) in baseline host order."""
+        content: dict[str, Counter[str]] = defaultdict(Counter)
+        for service, _, host in self.placements:
+            content[host][service] += 1
+        return [(hid, htype, content.get(hid, Counter())) for hid, htype in self.hosts]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A previous run, as far as re-planning needs it."""
+
+    path: Path
+    currency: str
+    fleet_name: str
+    fleet_path: str
+    services: tuple[Service, ...]
+    daemonset: tuple[float, float, int]  # vCPU, GiB, pods per node
+    catalogue_name: str
+    catalogue_path: str
+    catalogue_as_of: str
+    plans: dict[str, BaselinePlan]
+    commitment: str = "on-demand"
+    spare_hosts: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def fleet(self) -> Fleet:
+        """Return the baseline's fleet (as planned: growth already applied)."""
+        vcpu, mem, pods = self.daemonset
+        return Fleet(Path(self.fleet_path), self.fleet_name, self.services, (), vcpu, mem, pods)
+
+    @property
+    def cheaper(self) -> str | None:
+        """Return the strategy that was cheaper in the baseline."""
+        if len(self.plans) < 2:
+            return None
+        return min(self.plans.values(), key=lambda p: (p.total_cost, p.strategy)).strategy
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read a baseline from a planner workbook (.xlsx) or a ``--json`` file; BaselineError when unusable."""
+    path = Path(path)
+    if not path.exists():
+        raise BaselineError(f"--baseline {path}: no such file; expected a workbook or JSON file written by planner")
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            from planner.report.workbook import read_plan_data
+
+            data = read_plan_data(path)
+        else:
+            data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, OSError) as err:
+        raise BaselineError(f"--baseline {path}: cannot read plan data ({err}); expected a workbook or JSON "
+                            "file written by planner (--json)") from None
+    except Exception as err:  # noqa: BLE001 - a corrupt zip, a non-workbook: say so, do not crash
+        raise BaselineError(f"--baseline {path}: not a planner workbook ({type(err).__name__}: {err})") from None
+    return baseline_from_dict(data, path)
+
+
+def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baseline:
+    """Return the baseline held in plan data (``result_dict``); BaselineError when keys are missing."""
+    if not isinstance(data, dict) or "plans" not in data or "currency" not in data:
+        raise BaselineError(f"--baseline {path}: no plans in it; expected the JSON a planner run writes with --json "
+                            "or a workbook written by planner")
+    notes: list[str] = []
+    try:
+        plans = {}
+        for p in data["plans"]:
+            plans[p["strategy"]] = BaselinePlan(
+                p["strategy"], float(p["total_cost"]),
+                tuple((h["id"], h["type"]) for h in p["hosts"]),
+                tuple((x["service"], int(x["replica"]), x["host"]) for x in p["placements"]),
+            )
+        fleet = data.get("fleet") or {}
+        rows = fleet.get("service_rows")
+        if rows:
+            services = tuple(Service(name=r["service"], vcpu=float(r["vcpu"]), memory_gib=float(r["memory_gib"]),
+                                     replicas=int(r["replicas"]), os=r.get("os") or "linux", team=r.get("team"),
+                                     max_per_host=int(r.get("max_per_host") or 1), arch=r.get("arch") or "any",
+                                     row=i + 2)
+                             for i, r in enumerate(rows))
+        else:
+            services = _services_from_placements(data)
+            notes.append(f"{path} does not list the fleet's services (an older planner wrote it): "
+                         "they were rebuilt from the container placements (OS from the node pool)")
+        ds = fleet.get("daemonset") or {}
+        catalogue = data.get("catalogue") or {}
+        options = data.get("options") or {}
+    except (KeyError, TypeError, ValueError) as err:
+        raise BaselineError(f"--baseline {path}: plan data incomplete (missing or bad {err}); "
+                            "expected a file written by planner") from None
+    return Baseline(
+        path=path, currency=str(data["currency"]), fleet_name=str(fleet.get("name") or Path(fleet.get("path", "?")).stem),
+        fleet_path=str(fleet.get("path", "?")), services=services,
+        daemonset=(float(ds.get("vcpu", 0.0)), float(ds.get("memory_gib", 0.0)), int(ds.get("pods", 0))),
+        catalogue_name=str(catalogue.get("name", "?")), catalogue_path=str(catalogue.get("path", "?")),
+        catalogue_as_of=str(catalogue.get("as_of", "?")), plans=plans,
+        commitment=str(options.get("commitment", "on-demand")), spare_hosts=int(options.get("spare_hosts", 0)),
+        notes=tuple(notes),
+    )
+
+
+def _services_from_placements(data: dict[str, Any]) -> tuple[Service, ...]:
+    plans = {p["strategy"]: p for p in data["plans"]}
+    plan = plans.get("container-density") or next(iter(plans.values()))
+    pools = {h["id"]: h.get("pool") for h in plan["hosts"]}
+    per: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for x in plan["placements"]:
+        per[x["service"]].append(x)
+    services = []
+    for i, (name, xs) in enumerate(sorted(per.items())):
+        most = Counter(x["host"] for x in xs).most_common(1)[0][1]
+        os_name = "windows" if pools.get(xs[0]["host"]) == "windows" else "linux"
+        services.append(Service(name=name, vcpu=float(xs[0]["vcpu"]), memory_gib=float(xs[0]["memory_gib"]),
+                                replicas=len(xs), os=os_name, max_per_host=most, row=i + 2))
+    return tuple(services)
+
+
+def check_baseline(baseline: Baseline, fleet: Fleet, catalogue: Catalogue) -> None:
+    """Raise BaselineError when the baseline cannot be compared with this run (call it before solving)."""
+    if baseline.currency != catalogue.currency:
+        raise BaselineError(
+            f"--baseline {baseline.path} is priced in {baseline.currency}, this run's catalogue in "
+            f"{catalogue.currency}; expected the same currency (re-run the baseline with a catalogue in "
+            f"{catalogue.currency}, or compare the two runs side by side with --pricing ... --pricing ...)")
+    old = {s.name for s in baseline.services}
+    new = {s.name for s in fleet.services}
+    if not old & new:
+        raise BaselineError(
+            f"--baseline {baseline.path} planned fleet '{baseline.fleet_name}' ({len(old)} services), this run "
+            f"plans '{fleet.name}' ({len(new)} services) and no service name is in both; expected a baseline "
+            "of the same fleet (services may be added, removed or resized)")
+
+
+# --- fleet differences -------------------------------------------------------------
+
+
+def _shape(s: Service) -> tuple[Any, ...]:
+    return (s.vcpu, s.memory_gib, s.replicas, s.os, s.max_per_host, s.arch)
+
+
+@dataclass(frozen=True)
+class FleetChanges:
+    """Services added, removed or resized between the baseline fleet and this run's fleet."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    resized: tuple[str, ...]  # requests, replicas, OS, spread or architecture changed
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.added or self.removed or self.resized)
+
+
+def fleet_changes(old: Fleet, new: Fleet) -> FleetChanges:
+    """Return how the fleet changed (a DaemonSet change counts as every service resized)."""
+    o = {s.name: s for s in old.services}
+    n = {s.name: s for s in new.services}
+    same_ds = (old.daemonset_vcpu, old.daemonset_memory_gib, old.daemonset_pods) == \
+        (new.daemonset_vcpu, new.daemonset_memory_gib, new.daemonset_pods)
+    resized = tuple(name for name in n if name in o and (_shape(o[name]) != _shape(n[name]) or not same_ds))
+    return FleetChanges(tuple(x for x in n if x not in o), tuple(x for x in o if x not in n), resized)
+
+
+# --- moves -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    """One replica of ``service`` that left baseline host ``from_host`` for ``to_host`` of the new plan."""
+
+    service: str
+    from_host: str
+    to_host: str
+
+
+@dataclass(frozen=True)
+class HostDiff:
+    """Hosts added and removed by type, the moves, and which new host continues which baseline host."""
+
+    added: dict[str, int]
+    removed: dict[str, int]
+    moves: tuple[Move, ...]
+    matched: dict[str, str]  # new host id -> baseline host id
+
+
+Loads = list[tuple[str, str, Counter[str]]]  # (host id, type, replicas per service)
+
+
+def compare_loads(before: Loads, after: Loads, services: set[str] | None = None) -> HostDiff:
+    """Match hosts of the same type by largest overlap (greedy, deterministic) and list the moves.
+
+    ``services``: the services present in both fleets (others are added or removed, not moved).
+    """
+    def overlap(a: Counter[str], b: Counter[str]) -> int:
+        return sum(min(n, b.get(s, 0)) for s, n in a.items())
+
+    by_type_b: dict[str, list[int]] = defaultdict(list)
+    by_type_a: dict[str, list[int]] = defaultdict(list)
+    for i, (_, t, _) in enumerate(before):
+        by_type_b[t].append(i)
+    for j, (_, t, _) in enumerate(after):
+        by_type_a[t].append(j)
+    match: dict[int, int] = {}  # after index -> before index
+    for t in sorted(set(by_type_b) & set(by_type_a)):
+        pairs = sorted(((overlap(before[i][2], after[j][2]), i, j) for i in by_type_b[t] for j in by_type_a[t]),
+                       key=lambda x: (-x[0], x[1], x[2]))
+        used_b: set[int] = set()
+        for _, i, j in pairs:
+            if i not in used_b and j not in match:
+                match[j] = i
+                used_b.add(i)
+    added = {t: len(by_type_a[t]) - len(by_type_b.get(t, [])) for t in by_type_a
+             if len(by_type_a[t]) > len(by_type_b.get(t, []))}
+    removed = {t: len(by_type_b[t]) - len(by_type_a.get(t, [])) for t in by_type_b
+               if len(by_type_b[t]) > len(by_type_a.get(t, []))}
+    back = {i: j for j, i in match.items()}
+    names = set().union(*(c for _, _, c in before), *(c for _, _, c in after)) if (before or after) else set()
+    if services is not None:
+        names &= services
+    moves: list[Move] = []
+    for s in sorted(names):
+        left: list[str] = []
+        arrived: list[str] = []
+        for i, (hid, _, c) in enumerate(before):
+            j = back.get(i)
+            stay = min(c.get(s, 0), after[j][2].get(s, 0)) if j is not None else 0
+            left += [hid] * (c.get(s, 0) - stay)
+        for j, (hid, _, c) in enumerate(after):
+            i = match.get(j)
+            stay = min(c.get(s, 0), before[i][2].get(s, 0)) if i is not None else 0
+            arrived += [hid] * (c.get(s, 0) - stay)
+        moves += [Move(s, a, b) for a, b in zip(left, arrived)]  # the excess is removal or growth
+    return HostDiff(dict(sorted(added.items())), dict(sorted(removed.items())), tuple(moves),
+                    {after[j][0]: before[i][0] for j, i in sorted(match.items())})
+
+
+def plan_loads(plan: Plan) -> Loads:
+    """Return a plan's hosts as (id, type, replicas per service)."""
+    content: dict[str, Counter[str]] = defaultdict(Counter)
+    for p in plan.placements:
+        content[p.host][p.service] += 1
+    return [(h.id, h.type, content.get(h.id, Counter())) for h in plan.hosts]
+
+
+def _host_loads(loads: Loads) -> tuple[HostLoad, ...]:
+    return tuple(HostLoad(t, dict(sorted((s, n) for s, n in c.items() if n))) for _, t, c in loads)
+
+
+def _plan_of(model: StrategyModel, hosts: tuple[HostLoad, ...], method: str, notes: tuple[str, ...] = ()) -> Plan:
+    cost = packing_cost(model.problem, hosts)
+    return extract_plan(model, Packing(hosts, cost, 0.0, "feasible", cost, 0.0, method, notes))
+
+
+# --- the cost change ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChurnRow:
+    """Best plan found with at most ``budget`` replicas moved."""
+
+    budget: int
+    moves: int  # replicas actually moved (matched count)
+    cost: float
+    hosts: int
+    method: str  # "baseline placement", "local search", "full re-plan"
+
+
+@dataclass(frozen=True)
+class StrategyChange:
+    """The cost change of one strategy, split into effects that add up to ``total_change``."""
+
+    strategy: str
+    baseline_cost: float  # C0
+    repriced_cost: float | None  # C1: baseline placement at new prices (None: cannot be repriced)
+    reoptimised_cost: float | None  # C1': old fleet, new prices, optimal
+    optimal_cost: float  # C2: this run's optimal plan
+    final_cost: float  # C3: the plan written (churn-limited with --max-moves)
+    hosts_added: dict[str, int]
+    hosts_removed: dict[str, int]
+    moves: tuple[Move, ...]
+    churn: tuple[ChurnRow, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def price_effect(self) -> float | None:
+        return None if self.repriced_cost is None else self.repriced_cost - self.baseline_cost
+
+    @property
+    def reoptimisation_effect(self) -> float | None:
+        """C1' - C1; with no C1 it also holds the price effect (C1' - C0)."""
+        if self.reoptimised_cost is None:
+            return None
+        start = self.baseline_cost if self.repriced_cost is None else self.repriced_cost
+        return self.reoptimised_cost - start
+
+    @property
+    def volume_effect(self) -> float:
+        """C2 - C1'; when C1' cannot be computed, everything up to C2 (C2 - C1 or C2 - C0)."""
+        start = next(c for c in (self.reoptimised_cost, self.repriced_cost, self.baseline_cost) if c is not None)
+        return self.optimal_cost - start
+
+    @property
+    def churn_effect(self) -> float:
+        return self.final_cost - self.optimal_cost
+
+    @property
+    def total_change(self) -> float:
+        return self.final_cost - self.baseline_cost
+
+    def effects(self) -> list[tuple[str, float | None]]:
+        """Return (label, amount) in waterfall order; the amounts that are not None add up to total_change."""
+        out: list[tuple[str, float | None]] = [
+            ("price effect", self.price_effect),
+            ("re-optimisation effect" if self.repriced_cost is not None else "price and re-optimisation",
+             self.reoptimisation_effect),
+            ("volume effect", self.volume_effect),
+        ]
+        if self.churn:
+            out.append(("churn limit", self.churn_effect))
+        return out
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the baseline, per strategy, and the result to report."""
+
+    baseline: Baseline
+    currency: str
+    strategies: tuple[StrategyChange, ...]
+    fleet: FleetChanges
+    cheaper_before: str | None
+    cheaper_after: str | None
+    result: PlanningResult  # this run, with churn-limited plans when max_moves was given
+    max_moves: int | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def winner_changed(self) -> bool:
+        return None not in (self.cheaper_before, self.cheaper_after) and self.cheaper_before != self.cheaper_after
+
+    def strategy(self, name: str) -> StrategyChange:
+        return next(s for s in self.strategies if s.strategy == name)
+
+
+def compare_to_baseline(result: PlanningResult, baseline: Baseline, max_moves: int | None = None) -> Changes:
+    """Split each strategy's cost change since ``baseline``; with ``max_moves`` also re-plan with limited churn.
+
+    Raises BaselineError for another currency or a fleet with no service in common.
+    """
+    check_baseline(baseline, result.fleet, result.catalogue)
+    if max_moves is not None and max_moves < 0:
+        raise PlannerError(f"--max-moves {max_moves}: expected a whole number >= 0")
+    notes = list(baseline.notes)
+    old_fleet = baseline.fleet
+    fc = fleet_changes(old_fleet, result.fleet)
+    same_fleet = fc.unchanged and {s.name for s in old_fleet.services} == {s.name for s in result.fleet.services}
+    if baseline.commitment != result.options.commitment:
+        notes.append(f"the baseline was priced at {baseline.commitment} terms, this run at "
+                     f"{result.options.commitment}: the price effect includes the change of terms")
+    if baseline.spare_hosts != result.options.spare_hosts:
+        notes.append(f"the baseline kept {baseline.spare_hosts} spare host(s), this run {result.options.spare_hosts}")
+    old_models: dict[str, StrategyModel] = {}
+    if same_fleet:
+        old_models = {m.strategy: m for m in result.models}
+    else:
+        for name in result.options.strategies:
+            try:
+                old_models[name] = build_models(old_fleet, result.catalogue, result.catalogue_path, (name,),
+                                                result.options.commitment)[0]
+            except PlannerError as err:
+                notes.append(f"{name}: the baseline fleet cannot be planned with the new catalogue ({err}); "
+                             "price and re-optimisation effects are not separated from the volume effect")
+    solve_options = SolveOptions(solver=result.options.solver, time_limit=result.options.time_limit,  # type: ignore[arg-type]
+                                 gap=result.options.gap)
+    common = {s.name for s in old_fleet.services} & {s.name for s in result.fleet.services}
+    changes: list[StrategyChange] = []
+    new_plans: list[Plan] = []
+    for plan, model in zip(result.plans, result.models, strict=True):
+        base = baseline.plans.get(plan.strategy)
+        if base is None:
+            notes.append(f"{plan.strategy}: not in the baseline; no change to show")
+            new_plans.append(plan)
+            continue
+        s_notes: list[str] = []
+        base_loads = base.loads()
+        repriced = reopt = None
+        old_model = old_models.get(plan.strategy)
+        if old_model is not None:
+            offers = {o.name for o in old_model.offers}
+            missing = sorted({t for _, t, _ in base_loads} - offers)
+            if missing:
+                s_notes.append(f"baseline host type(s) {', '.join(missing)} not in the new catalogue (or not allowed "
+                               "for this strategy): the price effect is shown together with re-optimisation")
+            else:
+                rp = _plan_of(old_model, _host_loads(base_loads), "baseline placement")
+                repriced = rp.total_cost
+                problems = [p for p in check_plan(rp, old_model, old_fleet, result.catalogue) if "cost" not in p]
+                if problems:
+                    s_notes.append("the baseline placement no longer fits the new catalogue's hosts: "
+                                   + "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else ""))
+            if same_fleet:
+                reopt = plan.total_cost
+            else:
+                packing = solve_packing(old_model.problem, solve_options)
+                if result.options.spare_hosts:
+                    packing = with_spares(old_model, packing, result.options.spare_hosts, result.options.gap)
+                reopt = extract_plan(old_model, packing).total_cost
+        final = plan
+        churn_rows: tuple[ChurnRow, ...] = ()
+        if max_moves is not None:
+            final, churn_rows, c_notes = churn_limited(model, result, base_loads, plan, max_moves)
+            s_notes += c_notes
+        diff = compare_loads(base_loads, plan_loads(final), common)
+        changes.append(StrategyChange(plan.strategy, base.total_cost, repriced, reopt, plan.total_cost,
+                                      final.total_cost, diff.added, diff.removed, diff.moves, churn_rows,
+                                      tuple(s_notes)))
+        new_plans.append(final)
+    new_result = result
+    if max_moves is not None:
+        new_result = replace(result, plans=tuple(new_plans),
+                             notes=result.notes + (f"re-planned from the baseline {baseline.path} with at most "
+                                                   f"{max_moves} replica move(s) per strategy",))
+    return Changes(baseline, result.catalogue.currency, tuple(changes), fc, baseline.cheaper,
+                   new_result.delta.cheaper if new_result.delta else None, new_result, max_moves, tuple(notes))
+
+
+# --- churn-limited re-plan ---------------------------------------------------------
+
+
+class _State:
+    """Hosts as [type, replicas per service] with feasibility and cost helpers for one model."""
+
+    def __init__(self, model: StrategyModel) -> None:
+        self.model = model
+        self.problem = model.problem
+        self.items: dict[str, ItemGroup] = {i.name: i for i in self.problem.items}
+        self.types = {t.name: t for t in self.problem.host_types}
+        self._cost_cache: dict[tuple[str, tuple[tuple[str, int], ...]], float] = {}
+
+    def fits(self, host_type: str, content: Counter[str]) -> bool:
+        t = self.types.get(host_type)
+        if t is None:
+            return False
+        vcpu = mem = 0.0
+        n = 0
+        for s, k in content.items():
+            if k <= 0:
+                continue
+            it = self.items[s]
+            if host_type not in it.compatible or k > it.max_per_host:
+                return False
+            vcpu += it.vcpu * k
+            mem += it.memory_gib * k
+            n += k
+        return vcpu <= t.vcpu + 1e-9 and mem <= t.memory_gib + 1e-9 and n <= t.max_items
+
+    def cost(self, host_type: str, content: Counter[str]) -> float:
+        key = (host_type, tuple(sorted((s, k) for s, k in content.items() if k)))
+        if key not in self._cost_cache:
+            self._cost_cache[key] = host_cost(self.problem, HostLoad(host_type, dict(key[1])))
+        return self._cost_cache[key]
+
+    def cheapest_type(self, content: Counter[str], exclude: str | None = None) -> tuple[str, float] | None:
+        best = None
+        for name in self.types:
+            if name != exclude and self.fits(name, content):
+                c = self.cost(name, content)
+                if best is None or (c, name) < (best[1], best[0]):
+                    best = (name, c)
+        return best
+
+
+def _replace_onto(st: _State, hosts: list[list[Any]], skip: set[int], replicas: list[str]) -> list[list[Any]] | None:
+    """Place ``replicas`` onto the other hosts (cheapest cost increase, largest first); None when one does not fit."""
+    new = [[h[0], Counter(h[1])] for h in hosts]
+    order = sorted(replicas, key=lambda s: (-st.items[s].vcpu, -st.items[s].memory_gib, s))
+    for s in order:
+        best = None
+        for k, (t, c) in enumerate(new):
+            if k in skip:
+                continue
+            c[s] += 1
+            if st.fits(t, c):
+                inc = st.cost(t, c)
+                c[s] -= 1
+                inc -= st.cost(t, c)
+                if best is None or inc < best[0] - 1e-12:
+                    best = (inc, k)
+            else:
+                c[s] -= 1
+        if best is None:
+            return None
+        new[best[1]][1][s] += 1
+    return new
+
+
+def _total(st: _State, hosts: list[list[Any]]) -> float:
+    return st.problem.fixed_plan_cost + sum(st.cost(t, c) for t, c in hosts)
+
+
+def _improve(st: _State, hosts: list[list[Any]], budget: int, keep_empty: bool) -> tuple[list[list[Any]], int]:
+    """Greedy local search: best saving per replica moved, within ``budget`` moves. Return hosts and moves used."""
+    used = 0
+    pair_limit = 60
+    while True:
+        current = _total(st, hosts)
+        best = None  # (ratio, saving, moves, new hosts)
+
+        def consider(saving: float, moves: int, new_hosts: list[list[Any]]) -> None:
+            nonlocal best
+            if saving <= EPS or moves > budget - used:
+                return
+            ratio = saving / moves if moves else math.inf
+            if best is None or ratio > best[0] * (1 + 1e-9) + 1e-12 \
+                    or (ratio >= best[0] * (1 - 1e-9) - 1e-12 and saving > best[1] + 1e-9):
+                best = (ratio, saving, moves, new_hosts)
+
+        for h, (t, c) in enumerate(hosts):
+            n = sum(c.values())
+            if n == 0 and keep_empty:
+                continue
+            # close the host, re-place its replicas on the others
+            moved = _replace_onto(st, hosts, {h}, [s for s, k in sorted(c.items()) for _ in range(k)])
+            if moved is not None:
+                del moved[h]
+                consider(current - _total(st, moved), n, moved)
+            # move its replicas to a host of a cheaper type
+            if n:
+                cheaper = st.cheapest_type(c, exclude=t)
+                if cheaper is not None:
+                    consider(st.cost(t, c) - cheaper[1], n, [*hosts[:h], [cheaper[0], Counter(c)], *hosts[h + 1:]])
+        if len(hosts) <= pair_limit:
+            for a in range(len(hosts)):
+                for b in range(a + 1, len(hosts)):
+                    ca, cb = hosts[a][1], hosts[b][1]
+                    if not sum(ca.values()) or not sum(cb.values()):
+                        continue
+                    merged = ca + cb
+                    target = st.cheapest_type(merged)
+                    if target is None:
+                        continue
+                    # the merged host continues the host with more replicas: only the other one's replicas move
+                    keep, go = (a, b) if sum(ca.values()) >= sum(cb.values()) else (b, a)
+                    same_type = target[0] == hosts[keep][0]
+                    moves = sum(hosts[go][1].values()) + (0 if same_type else sum(hosts[keep][1].values()))
+                    new_hosts = [h for k, h in enumerate(hosts) if k not in (a, b)]
+                    new_hosts.insert(min(a, b), [target[0], merged])
+                    consider(st.cost(hosts[a][0], ca) + st.cost(hosts[b][0], cb) - target[1], moves, new_hosts)
+        if best is None:
+            return hosts, used
+        hosts = best[3]
+        used += best[2]
+
+
+def _start_state(st: _State, model: StrategyModel, base_loads: Loads) -> tuple[list[list[Any]], list[str], int]:
+    """Return the baseline placement adapted to this fleet and catalogue, notes, and forced moves.
+
+    Replicas of services still in the fleet stay on their baseline host while they fit; removed replicas
+    go; replicas that no longer fit (or whose host type is gone) and new replicas are placed on open hosts
+    first, then on new hosts from a small solve of just those replicas.
+    """
+    want = {i.name: i.count for i in model.problem.items}
+    kept: Counter[str] = Counter()
+    hosts: list[list[Any]] = []
+    displaced: Counter[str] = Counter()
+    gone_types: set[str] = set()
+    for _, t, c in base_loads:
+        if t not in st.types:
+            gone_types.add(t)
+            for s, k in c.items():
+                displaced[s] += k
+            continue
+        content: Counter[str] = Counter()
+        for s, k in sorted(c.items()):
+            for _ in range(k):
+                if s not in want or kept[s] >= want[s]:
+                    continue  # removed from the fleet (or fewer replicas now)
+                content[s] += 1
+                if st.fits(t, content):
+                    kept[s] += 1
+                else:
+                    content[s] -= 1
+                    displaced[s] += 1
+        if content or not c:  # a host emptied by removed services closes; a baseline spare stays
+            hosts.append([t, +content])
+    need = {s: n - kept[s] for s, n in want.items() if n > kept[s]}
+    forced = sum(min(displaced[s], n) for s, n in need.items())
+    todo = [s for s, n in sorted(need.items()) for _ in range(n)]
+    notes: list[str] = []
+    if gone_types:
+        notes.append(f"baseline host type(s) {', '.join(sorted(gone_types))} not in the new catalogue: "
+                     "their replicas must move")
+    if forced:
+        notes.append(f"{forced} replica(s) no longer fit their baseline host and must move")
+    if todo:
+        onto = _replace_onto(st, hosts, set(), todo)
+        if onto is not None:
+            hosts = onto
+        else:
+            need = Counter(todo)
+            items = tuple(replace(i, count=need[i.name]) for i in model.problem.items if need[i.name])
+            sub = solve_packing(PackingProblem(items, model.problem.host_types, 0.0),
+                                SolveOptions(time_limit=10.0, gap=0.01))
+            hosts += [[h.host_type, Counter(h.items)] for h in sub.hosts]
+    return hosts, notes, forced
+
+
+def churn_limited(model: StrategyModel, result: PlanningResult, base_loads: Loads, optimal: Plan,
+                  max_moves: int) -> tuple[Plan, tuple[ChurnRow, ...], list[str]]:
+    """Return the best plan with at most ``max_moves`` replicas moved from the baseline, a table of
+    budget -> cost, and notes."""
+    st = _State(model)
+    start, notes, forced = _start_state(st, model, base_loads)
+    keep_empty = result.options.spare_hosts > 0
+    common = {i.name for i in model.problem.items}
+
+    def to_plan(hosts: list[list[Any]], method: str) -> Plan:
+        return _plan_of(model, tuple(HostLoad(t, dict(sorted(c.items()))) for t, c in hosts), method)
+
+    def moves_of(plan: Plan) -> int:
+        return len(compare_loads(base_loads, plan_loads(plan), common).moves)
+
+    optimal_moves = moves_of(optimal)
+    top = max(max_moves, optimal_moves)
+    budgets = sorted(b for b in {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, max_moves, optimal_moves} if b <= top)
+    rows: list[ChurnRow] = []
+    chosen: Plan | None = None
+    last: tuple[int, float] | None = None
+    for b in budgets:
+        hosts = [[t, Counter(c)] for t, c in start]
+        if b > 0:  # no move at all: the baseline placement exactly (new replicas placed, removed ones gone)
+            hosts, _ = _improve(st, hosts, max(0, b - forced), keep_empty)
+        plan = to_plan(hosts, "baseline placement" if b == 0 else "local search from the baseline")
+        method = "baseline placement" if b == 0 else "local search"
+        moves = moves_of(plan)
+        if optimal_moves <= b and optimal.total_cost < plan.total_cost - EPS:
+            plan, moves, method = optimal, optimal_moves, "full re-plan"
+        if last is not None and plan.total_cost > last[1] - EPS and b != max_moves:
+            continue  # no better than a smaller budget: keep the table short
+        problems = check_plan(plan, model, result.fleet, result.catalogue)
+        if problems:
+            raise AssertionError(f"{model.strategy} churn-limited plan failed the independent check:\n"
+                                 + "\n".join(problems))
+        rows.append(ChurnRow(b, moves, plan.total_cost, len(plan.hosts), method))
+        last = (b, plan.total_cost)
+        if b == max_moves:
+            chosen = plan
+    assert chosen is not None
+    if forced > max_moves:
+        notes.append(f"--max-moves {max_moves}: {forced} move(s) are forced (hosts gone or replicas no longer fit)")
+    chosen = replace(chosen, notes=chosen.notes + (f"re-planned from the baseline with at most {max_moves} move(s); "
+                                                   f"the unconstrained optimum costs {optimal.total_cost:,.2f} "
+                                                   f"with {optimal_moves} move(s)",))
+    return chosen, tuple(rows), notes
+
+
+# --- text for the terminal ---------------------------------------------------------
+
+
+def summary_lines(changes: Changes) -> list[str]:
+    """Return plain-text lines for the terminal summary."""
+    cur = changes.currency
+    out = [f"changes since {changes.baseline.path} ({changes.baseline.catalogue_name}, as of "
+           f"{changes.baseline.catalogue_as_of}):"]
+    for s in changes.strategies:
+        parts = [f"{label} {amount:+,.2f}" for label, amount in s.effects() if amount is not None]
+        out.append(f"  {s.strategy}: {cur} {s.baseline_cost:,.2f} -> {s.final_cost:,.2f} "
+                   f"({s.total_change:+,.2f}: {', '.join(parts)}); {len(s.moves)} replica(s) moved")
+        for row in s.churn:
+            out.append(f"    at most {row.budget} move(s): {cur} {row.cost:,.2f} ({row.moves} moved, {row.method})")
+    f = changes.fleet
+    if not f.unchanged:
+        out.append(f"  fleet: {len(f.added)} service(s) added, {len(f.removed)} removed, {len(f.resized)} resized")
+    if changes.winner_changed:
+        out.append(f"  the cheaper strategy changed: {changes.cheaper_before} -> {changes.cheaper_after}")
+    elif changes.cheaper_after:
+        out.append(f"  {changes.cheaper_after} is still the cheaper strategy")
+    out += [f"  note: {n}" for n in changes.notes]
+    out += [f"  note: {s.strategy}: {n}" for s in changes.strategies for n in s.notes]
+    return out
+
+
+__all__ = [
+    "Baseline", "BaselineError", "BaselinePlan", "Changes", "ChurnRow", "FleetChanges", "HostDiff", "Move",
+    "StrategyChange", "check_baseline", "compare_loads", "compare_to_baseline", "fleet_changes", "load_baseline",
+    "baseline_from_dict", "plan_loads", "summary_lines",
+]
