@@ -24,7 +24,7 @@ def _guest_licence_cost(catalogue: Catalogue, machine: Machine, os_name: str, vm
     """Return the cheapest monthly guest licence cost for ``vms`` VMs of one OS on one host."""
     names = catalogue.strategies.vm_per_service.guest_os.get(os_name, [])
     best = None
-    for lic in (l for l in catalogue.licences if l.name in names and l.unit != "vcpu"):
+    for lic in (x for x in catalogue.licences if x.name in names and x.unit != "vcpu"):
         unit = licence_unit_monthly(lic) * (1 - commitment_discount(catalogue, term, "licences", lic.name).fraction)
         if is_host_scoped(lic):
             full = host_licence_units(lic, machine) * unit

@@ -592,7 +592,7 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
     if result.options.spare_hosts:
         metrics.append(("of which spare hosts", [p.spare_hosts for p in plans], "0"))
     if result.options.commitment != "on-demand":
-        metrics.append((f"On-demand equivalent (same placement)", [p.on_demand_cost for p in plans], st.money))
+        metrics.append(("On-demand equivalent (same placement)", [p.on_demand_cost for p in plans], st.money))
     utils = [_utilisation(p) for p in plans]
     for k, label in enumerate(("Average CPU utilisation", "Peak CPU utilisation",
                                "Average memory utilisation", "Peak memory utilisation")):
