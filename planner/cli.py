@@ -6,6 +6,7 @@ import json
 import re
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,7 +15,7 @@ from rich.console import Console
 
 from planner import __version__
 from planner.errors import PlannerError
-from planner.pipeline import PlanOptions, run_plan
+from planner.pipeline import PlanOptions, load_inputs, run_plan
 from planner.report.json_out import result_dict
 from planner.report.output import check_writable, workbook_path, write_atomically
 from planner.report.terminal import render_summary
@@ -41,7 +42,9 @@ def parse_growth_option(text: str) -> float:
 @app.command()
 def plan(
     fleet: Annotated[Path, typer.Argument(help="Fleet CSV: one row per service (see README).", show_default=False)],
-    pricing: Annotated[Path, typer.Option("--pricing", "-p", help="Price catalogue YAML.", show_default=False)],
+    pricing: Annotated[list[Path], typer.Option("--pricing", "-p", show_default=False,
+                                                help="Price catalogue YAML; repeat to compare catalogues "
+                                                     "(Scenarios sheet).")],
     out: Annotated[Optional[Path], typer.Option(help="Workbook: a folder, or a path ending in .xlsx. "
                                                      "Default: reports/<fleet>__<catalogue>__<date_time>.xlsx")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the plans as JSON here.")] = None,
@@ -58,6 +61,14 @@ def plan(
                         ] = "spec",
     team_label: Annotated[Optional[str], typer.Option("--team-label", help="Kubernetes input: label naming the "
                                                                            "team (default: the namespace).")] = None,
+    baseline: Annotated[Optional[Path], typer.Option(help="Workbook or --json file of an earlier run: "
+                                                          "add a Changes sheet.")] = None,
+    max_moves: Annotated[Optional[int], typer.Option("--max-moves", min=0, help="With --baseline: re-plan moving at "
+                                                     "most N replicas off their baseline host.")] = None,
+    sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Break-even and tornado per price group "
+                                                                    "(re-solves).")] = False,
+    fx: Annotated[Optional[list[str]], typer.Option("--fx", help="Rate for a catalogue in another currency: "
+                                                    "EUR=1.08 (one EUR in the first catalogue's currency).")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing workbook or JSON file.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress display.")] = False,
 ) -> None:
@@ -73,21 +84,48 @@ def plan(
             raise PlannerError(f"--replicas {replicas!r}: expected spec, min or max")
         options = PlanOptions(solver=solver, time_limit=time_limit, gap=parse_gap(gap), growth=parse_growth_option(growth),
                               spare_hosts=spare_hosts, commitment=commitment, replicas=replicas, team_label=team_label)
-        started = time.strftime("%Y-%m-%d %H:%M")
-        from datetime import datetime
-        xlsx = workbook_path(out, fleet, pricing, datetime.strptime(started, "%Y-%m-%d %H:%M"))
+        if max_moves is not None and baseline is None:
+            raise PlannerError("--max-moves needs --baseline PREVIOUS.xlsx (or PLAN.json)")
+        from planner.replan import check_baseline, compare_to_baseline, load_baseline, summary_lines
+        from planner.scenarios import check_currencies, parse_fx, run_scenarios
+
+        main_pricing = pricing[0]
+        rates = parse_fx(fx)
+        if len(pricing) > 1:
+            check_currencies(pricing, rates)  # refuses mixed currencies before any solve
+        base = load_baseline(baseline) if baseline is not None else None
+        if base is not None:
+            check_baseline(base, *load_inputs(fleet, main_pricing, replicas, team_label))
+        started = datetime.now().replace(second=0, microsecond=0)
+        xlsx = workbook_path(out, fleet, main_pricing, started)
         check_writable(xlsx, force)
         if json_path is not None:
             check_writable(json_path, force)
-        result = _run(fleet, pricing, options, errors, quiet)
+        result = _run(fleet, main_pricing, options, errors, quiet)
+        optimal = result
+        changes = sens = scen = None
+        if base is not None:
+            changes = compare_to_baseline(result, base, max_moves)
+            result = changes.result  # churn-limited plans with --max-moves
+        if sensitivity:
+            from planner.sensitivity import run_sensitivity
+
+            sens = _with_status(errors, quiet, "sensitivity", lambda cb: run_sensitivity(optimal, progress=cb))
+        if len(pricing) > 1:
+            scen = _with_status(errors, quiet, "scenarios", lambda cb: run_scenarios(
+                fleet, pricing, options, fx=rates, first=optimal, progress=cb))
         from planner.report.workbook import write_workbook
 
-        write_atomically(xlsx, lambda tmp: write_workbook(result, tmp))
+        final = result
+        write_atomically(xlsx, lambda tmp: write_workbook(final, tmp, changes=changes, sensitivity=sens,
+                                                          scenarios=scen))
         outputs = [xlsx]
         if json_path is not None:
             data = json.dumps(result_dict(result), indent=2)
             write_atomically(json_path, lambda tmp: tmp.write_text(data, encoding="utf-8"))
             outputs.append(json_path)
+        extra_lines = [*(summary_lines(changes) if changes else []), *(sens.sentences() if sens else []),
+                       *(scen.lines() if scen else [])]
     except PlannerError as err:
         errors.print(f"[bold red]error:[/] {err}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
@@ -95,6 +133,20 @@ def plan(
         errors.print("interrupted: nothing written")
         raise typer.Exit(code=130) from None
     render_summary(result, outputs, console)
+    for line in extra_lines:
+        console.print(line, markup=False, highlight=False)
+
+
+def _with_status(errors: Console, quiet: bool, what: str, work):  # type: ignore[no-untyped-def]
+    """Run ``work(progress)`` showing '<what>: done/total label' on stderr."""
+    if quiet or not errors.is_terminal:
+        return work(None)
+    with errors.status(f"{what}...") as status:
+        started = time.monotonic()
+
+        def progress(done: int, total: int, label: str) -> None:
+            status.update(f"{what}: {done}/{total} {label} ({time.monotonic() - started:.0f} s)")
+        return work(progress)
 
 
 def _run(fleet: Path, pricing: Path, options: PlanOptions, errors: Console, quiet: bool):  # type: ignore[no-untyped-def]

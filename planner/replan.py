@@ -350,6 +350,8 @@ class StrategyChange:
     moves: tuple[Move, ...]
     churn: tuple[ChurnRow, ...] = ()
     notes: tuple[str, ...] = ()
+    hosts_before: dict[str, int] = field(default_factory=dict)  # host type -> count, baseline
+    hosts_after: dict[str, int] = field(default_factory=dict)  # host type -> count, the plan written
 
     @property
     def price_effect(self) -> float | None:
@@ -483,7 +485,8 @@ def compare_to_baseline(result: PlanningResult, baseline: Baseline, max_moves: i
         diff = compare_loads(base_loads, plan_loads(final), common)
         changes.append(StrategyChange(plan.strategy, base.total_cost, repriced, reopt, plan.total_cost,
                                       final.total_cost, diff.added, diff.removed, diff.moves, churn_rows,
-                                      tuple(s_notes)))
+                                      tuple(s_notes), dict(sorted(Counter(t for _, t in base.hosts).items())),
+                                      dict(sorted(Counter(h.type for h in final.hosts).items()))))
         new_plans.append(final)
     new_result = result
     if max_moves is not None:

@@ -6,10 +6,10 @@ hardware, support, power). Every price of a group is multiplied by a factor ``f`
 copy of the catalogue, and both strategies are re-solved; ``d(f)`` is the dearer
 strategy's total minus the cheaper one's (positive while today's winner stays cheaper).
 
-Break-even: the direction in which the winner loses ground is read from the two
-plans' spend in the group (the winner spending more on the group loses as the group
-gets dearer). ``d`` at the end of that range (0 or ``F_MAX`` x today's prices) tells
-whether the winner flips at all; if it does, the crossing is found by regula falsi
+Break-even: the direction in which the winner loses ground is read from the tornado
+points (0.75x, 1.25x); ``d`` at the end of that range (0 or ``F_MAX`` x today's prices,
+the other end too when the first does not flip) tells whether the winner flips at all;
+if it does, the crossing is found by regula falsi
 (Illinois variant) with re-solves, which is exact in one step while both optimal plans
 stay the same and otherwise narrows a bracket whose two ends are re-solved points with
 different winners. The report gives the bracket, so "just above / just below" is a fact,
@@ -160,6 +160,8 @@ def price_groups(result: PlanningResult) -> list[PriceGroup]:
                              tuple(f"host_models.{h.name}.support" for h in cat.host_models if h.support)))
     groups.append(PriceGroup("power", "power and facility",
                              tuple(r for r in all_price_refs(cat) if r.startswith("facility."))))
+    possible = set().union(*(_model_refs(m) for m in result.models))  # prices this fleet could pay at all
+    groups = [PriceGroup(g.key, g.label, tuple(r for r in g.refs if r in possible)) for g in groups]
     return [g for g in groups if g.refs and used & set(g.refs)]
 
 
@@ -213,6 +215,7 @@ class SensitivityRow:
     single_price: tuple[str, float, str] | None  # (ref, today's amount, unit) when the group is one price
     evaluations: int
     f_max: float = F_MAX
+    price_name: str | None = None  # e.g. "VMware vSphere Foundation (licences.vvf.price)"
 
     @property
     def break_even_amount(self) -> float | None:
@@ -250,7 +253,12 @@ def _evaluate(job: _Job) -> SensitivityRow:
     single = None
     if len(job.group.refs) == 1:
         u = describe(catalogue, job.group.refs[0])
-        single = (u.ref, u.amount, u.unit)
+        unit, name = u.unit, u.ref
+        if u.ref.startswith("licences."):
+            lic = next(x for x in catalogue.licences if f"licences.{x.name}.price" == u.ref)
+            unit += f" per {lic.unit.replace('_', ' ')}" if lic.price.units == 1 else f" ({lic.unit.replace('_', ' ')}s)"
+            name = f"{lic.product} ({u.ref})"
+        single = (u.ref, u.amount, unit)
     # which way does the winner lose ground? the tornado points say; both ends are tried, the steeper first
     d1 = d(1.0)
     drops = {"up": d1 - d(max(job.factors)), "down": d1 - d(min(job.factors))}
@@ -293,7 +301,7 @@ def _evaluate(job: _Job) -> SensitivityRow:
             winner_side, flipped_side = a, b
             break
     return SensitivityRow(job.group, d1, tornado, direction, break_even, winner_side, flipped_side, single,
-                          len(cache), job.f_max)
+                          len(cache), job.f_max, name if single else None)
 
 
 # --- the analysis ------------------------------------------------------------------------
@@ -323,8 +331,8 @@ class Sensitivity:
             if r.single_price is not None:
                 ref, amount, unit = r.single_price
                 moves = "falls below" if r.direction == "down" else "rises above"
-                out.append(f"{self.winner} stays cheaper unless {ref} ({unit}) {moves} "
-                           f"{amount * r.break_even:,.4g} (today {amount:,.4g}; x{r.break_even:.3f})")
+                out.append(f"{self.winner} stays cheaper unless the price of {r.price_name or ref} {moves} "
+                           f"{amount * r.break_even:,.4g} {unit} (today {amount:,.4g}; x{r.break_even:.3f})")
             else:
                 out.append(f"{self.winner} stays cheaper unless {what} {verb} {r.break_even * 100:.1f} % "
                            "of today's prices")

@@ -35,7 +35,6 @@ class AssignmentModel:
     licence_vars: dict[tuple[int, int, int], list[tuple[str, int | None, pulp.LpVariable]]] = field(
         default_factory=dict
     )  # (type, k, licence) -> [(kind, option index, var)]
-    restricted: bool = False  # True when host counts were capped beyond the cost argument
 
 
 def candidate_host_counts(inst: Instance, upper_bound: float, incumbent: list[Bin], usable: np.ndarray) -> np.ndarray:

@@ -3,8 +3,9 @@
 1. FFD (always; the plan we never do worse than) and the aggregate LP bound.
 2. Small models: the aggregated assignment MILP (HiGHS, or CBC on request),
    warm-started from the incumbent, within the remaining time.
-3. Large models: column generation over host patterns (bound + diving plan),
-   then local improvement.
+3. Large models: column generation over host patterns (Farley / LP bound and a
+   diving plan), then large-neighbourhood search: the MILP re-solves a few
+   hosts at a time until the time limit.
 Every candidate plan is re-checked (capacity, slots, spread, compatibility,
 coverage) and re-priced before it may replace the incumbent.
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+
+import numpy as np
 
 from planner.engine.bounds import aggregate_lp_bound
 from planner.engine.colgen import ColumnGeneration
@@ -112,7 +115,7 @@ def _run_milp(
     inst: Instance,
     options: SolveOptions,
     incumbent: Incumbent,
-    counts,
+    counts: np.ndarray,
     size: int,
     remaining: Callable[[], float],
     notes: list[str],
@@ -145,7 +148,7 @@ def _run_colgen(
     inst: Instance,
     options: SolveOptions,
     incumbent: Incumbent,
-    usable,
+    usable: np.ndarray,
     began: float,
     notes: list[str],
     report: Callable[[str, float | None, float | None], None],

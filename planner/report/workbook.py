@@ -725,8 +725,9 @@ def _print_setup(ws: Worksheet) -> None:
 # --- entry points ------------------------------------------------------------------
 
 
-def write_workbook(result: PlanningResult, path: Path) -> None:
-    """Write the plans of ``result`` to ``path`` (.xlsx)."""
+def write_workbook(result: PlanningResult, path: Path, changes: Any = None, sensitivity: Any = None,
+                   scenarios: Any = None) -> None:
+    """Write the plans of ``result`` to ``path`` (.xlsx), with the re-plan sheets when given."""
     st = Styles(result.catalogue.currency)
     wb = Workbook()
     summary = wb.active
@@ -741,8 +742,27 @@ def write_workbook(result: PlanningResult, path: Path) -> None:
     _assumptions_sheet(wb, st, result)
     _summary_sheet(summary, st, result, cells)
     _plan_data_sheet(wb, result)
-    # sheet order: Summary, Services, Hosts/Placements per strategy, Prices, Assumptions, _plan_data
-    order = ["Summary", "Services", *(n for p in result.plans for n in (_sheet_name("Hosts", p.strategy),
+    from planner.report.replan_sheets import (
+        CHANGES_SHEET,
+        SCENARIOS_SHEET,
+        SENSITIVITY_SHEET,
+        write_changes_sheet,
+        write_scenarios_sheet,
+        write_sensitivity_sheet,
+    )
+
+    extra = []
+    if changes is not None:
+        write_changes_sheet(wb, changes, result.catalogue.currency)
+        extra.append(CHANGES_SHEET)
+    if sensitivity is not None:
+        write_sensitivity_sheet(wb, sensitivity, result.catalogue.currency)
+        extra.append(SENSITIVITY_SHEET)
+    if scenarios is not None:
+        write_scenarios_sheet(wb, scenarios, scenarios.currency)
+        extra.append(SCENARIOS_SHEET)
+    # sheet order: Summary, re-plan sheets, Services, Hosts/Placements per strategy, Prices, Assumptions, _plan_data
+    order = ["Summary", *extra, "Services", *(n for p in result.plans for n in (_sheet_name("Hosts", p.strategy),
                                                                           _sheet_name("Placements", p.strategy))),
              "Prices", "Assumptions", PLAN_DATA_SHEET]
     wb._sheets = [wb[name] for name in order]  # noqa: SLF001 - openpyxl has no public reorder

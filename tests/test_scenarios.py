@@ -1,0 +1,50 @@
+"""Several catalogues in one run: every strategy on every catalogue, one currency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from planner.catalogue import load_catalogue
+from planner.errors import PlannerError
+from planner.pipeline import PlanOptions, run_plan
+from planner.report.replan_sheets import write_scenarios_sheet
+from planner.scenarios import parse_fx, run_scenarios
+from planner.sensitivity import catalogue_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BOUTIQUE = ROOT / "fleets/online-boutique.csv"
+TINY_CLOUD = ROOT / "tests/data/pricing/tiny-cloud.yaml"
+TINY_ONPREM = ROOT / "tests/data/pricing/tiny-onprem.yaml"
+OPTS = PlanOptions(time_limit=10)
+
+
+def test_every_strategy_on_every_catalogue_in_parallel():
+    first = run_plan(BOUTIQUE, TINY_CLOUD, OPTS)
+    seen = []
+    sc = run_scenarios(BOUTIQUE, [TINY_CLOUD, TINY_ONPREM, ROOT / "pricing/aws.yaml"], OPTS, first=first,
+                       progress=lambda d, n, label: seen.append(d))
+    assert [s.catalogue_path for s in sc.scenarios] == [str(TINY_CLOUD), str(TINY_ONPREM), str(ROOT / "pricing/aws.yaml")]
+    onprem = run_plan(BOUTIQUE, TINY_ONPREM, OPTS)
+    assert sc.scenarios[1].total("vm-per-service") == pytest.approx(onprem.plans[0].total_cost)
+    assert sc.cheapest[2] == min(p.total for s in sc.scenarios for p in s.plans)
+    assert sorted(seen) == [2, 3]
+    wb = Workbook()
+    ws = write_scenarios_sheet(wb, sc, "USD")
+    assert ws["A4"].value == first.catalogue.name
+
+
+def test_other_currencies_need_a_rate(tmp_path):
+    eur = tmp_path / "eur.yaml"
+    eur.write_text(catalogue_yaml(load_catalogue(TINY_ONPREM).model_copy(update={"currency": "EUR"})))
+    with pytest.raises(PlannerError, match="different currencies.*--fx EUR="):
+        run_scenarios(BOUTIQUE, [TINY_CLOUD, eur], OPTS, workers=1)
+    sc = run_scenarios(BOUTIQUE, [TINY_CLOUD, eur], OPTS, fx=parse_fx(["EUR=1.5"]), workers=1)
+    assert sc.currency == "USD"
+    assert sc.scenarios[1].total("container-density") == pytest.approx(1.5 * 350)
+    assert sc.scenarios[1].plans[1].native_total == pytest.approx(350)
+    assert any("EUR" in n for n in sc.notes)
+    with pytest.raises(PlannerError, match="--fx"):
+        parse_fx(["EUR:1.5"])
