@@ -168,3 +168,32 @@ def test_plan_from_kubernetes_manifests_and_convert(tmp_path: Path):
                           str(tmp_path / "none.yaml"), "--to", str(tmp_path / "x.csv")],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and not (tmp_path / "x.csv").exists()
+
+
+def test_replan_options_add_their_sheets(tmp_path: Path):
+    import openpyxl
+
+    fleet, aws, onprem = ROOT / "fleets/online-boutique.csv", ROOT / "pricing/aws.yaml", ROOT / "pricing/onprem.yaml"
+    base = tmp_path / "base.xlsx"
+    assert plan(fleet, "-p", aws, "--out", base, "--quiet", "--time-limit", "5").exit_code == 0
+    dearer = tmp_path / "aws-dearer.yaml"
+    dearer.write_text(aws.read_text().replace("amount: 0.10, per: hour, source: eks-pricing",
+                                              "amount: 0.20, per: hour, source: eks-pricing"))
+    new = tmp_path / "new.xlsx"
+    result = plan(fleet, "-p", dearer, "--baseline", base, "--max-moves", "0", "--out", new, "--quiet",
+                  "--time-limit", "5")
+    assert result.exit_code == 0, result.output
+    assert "price effect +73.00" in result.output.replace("\n", " ").replace("  ", " ")
+    assert "Changes" in openpyxl.load_workbook(new).sheetnames
+
+    both = tmp_path / "both.xlsx"
+    result = plan(fleet, "-p", aws, "-p", onprem, "--sensitivity", "--out", both, "--quiet", "--time-limit", "5")
+    assert result.exit_code == 0, result.output
+    names = openpyxl.load_workbook(both).sheetnames
+    assert "Scenarios" in names and "Sensitivity" in names
+    assert "cheapest:" in result.output
+
+    assert plan(fleet, "-p", aws, "--max-moves", "3", "--out", tmp_path / "x.xlsx", "--quiet").exit_code == 2
+    bad = plan(fleet, "-p", aws, "--baseline", tmp_path / "missing.xlsx", "--out", tmp_path / "y.xlsx", "--quiet")
+    assert bad.exit_code == 2 and "missing.xlsx" in bad.output
+    assert not (tmp_path / "x.xlsx").exists() and not (tmp_path / "y.xlsx").exists()
