@@ -446,8 +446,8 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
                 os_line = _cloud_os_line(catalogue, base, pool, HOST_OS)
                 if os_line is not None:
                     lines.append(os_line)
-            elif pool == WINDOWS and base.arch != "x86_64":
-                continue
+            elif pool == WINDOWS and (base.arch != "x86_64" or not host_os.get(WINDOWS)):
+                continue  # a Windows node on-prem needs Windows Server on x86
             os_lic = _cheapest_static(catalogue, host_os.get(pool, []), machine, term)
             if os_lic:
                 lines.append(os_lic)

@@ -88,3 +88,12 @@ def test_service_that_fits_no_host_lists_every_such_service():
     text = str(err.value)
     assert "huge" in text and "fat" in text and "ok (" not in text
     assert "largest allocatable host is large" in text
+
+
+def test_onprem_windows_nodes_need_a_windows_host_licence():
+    from planner.catalogue.schema import Catalogue
+    data = onprem_catalogue().model_dump(by_alias=True)
+    data["strategies"]["container-density"]["host_os"] = {"linux": ["ubuntu"]}
+    fleet = make_fleet(make_service("iis", 1, 2, 1, os="windows"))
+    with pytest.raises(InputError, match="no Windows node can be priced"):
+        build_container_model(fleet, Catalogue.model_validate(data), "cat.yaml")
