@@ -5,6 +5,7 @@ classes from `problem.py`. Nothing outside this package needs its other modules.
 """
 
 from planner.engine.ffd import ffd_packing
+from planner.engine.highs_setup import silence_banner
 from planner.engine.problem import (
     HostLoad,
     HostType,
@@ -18,6 +19,8 @@ from planner.engine.problem import (
 )
 from planner.engine.solve import solve_packing
 from planner.engine.validate import validate_packing
+
+silence_banner()  # highspy's start-up banner would go to stdout at the first Highs()
 
 __all__ = [
     "HostLoad",

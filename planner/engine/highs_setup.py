@@ -7,15 +7,56 @@ status "Not Set". `use_threads` resets the scheduler when the count changes.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import highspy
 
 _current_threads: int | None = None
+_banner_silenced = False
+
+
+def silence_banner() -> None:
+    """Construct the process's first Highs object with C-level stdout sent to /dev/null.
+
+    highspy prints its "Running HiGHS ..." banner to file descriptor 1 once per
+    process, at the first ``highspy.Highs()``. Doing that construction here, with
+    fd 1 redirected, keeps the banner out of every later run (ours and PuLP's).
+    """
+    global _banner_silenced
+    if _banner_silenced:
+        return
+    _banner_silenced = True
+    try:
+        sys.stdout.flush()
+    except (AttributeError, ValueError):
+        pass
+    try:
+        saved = os.dup(1)
+    except OSError:  # no fd 1 (embedded interpreters): nothing to protect
+        highspy.Highs()
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(devnull)
+    finally:
+        os.close(saved)
+        try:
+            sys.stdout.flush()
+        except (AttributeError, ValueError):
+            pass
 
 
 def use_threads(threads: int) -> None:
     """Make the next HiGHS runs in this process use ``threads`` threads."""
     global _current_threads
     threads = max(1, int(threads))
+    silence_banner()
     if _current_threads != threads:
         highspy.Highs.resetGlobalScheduler(True)
         _current_threads = threads
@@ -28,6 +69,7 @@ def current_threads() -> int:
 
 def new_highs(time_limit: float, seed: int = 0) -> highspy.Highs:
     """Return a quiet, seeded HiGHS instance using the current thread count."""
+    silence_banner()
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", max(0.05, float(time_limit)))

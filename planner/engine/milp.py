@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import highspy
@@ -342,15 +343,18 @@ def _solve_cbc(
     fd, log_path = tempfile.mkstemp(prefix="planner-cbc-", suffix=".log")
     os.close(fd)
     try:
-        engine = pulp.PULP_CBC_CMD(  # the bundled CBC binary (deprecated only in the future PuLP 4)
-            msg=False,
-            timeLimit=time_limit,
-            gapRel=gap,
-            threads=threads,
-            warmStart=bool(start),
-            logPath=log_path,
-            options=[f"randomSeed {seed + 1}", f"randomCbcSeed {seed + 1}"],
-        )
+        with warnings.catch_warnings():
+            # The bundled CBC binary is deprecated only for the future PuLP 4.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            engine = pulp.PULP_CBC_CMD(
+                msg=False,
+                timeLimit=time_limit,
+                gapRel=gap,
+                threads=threads,
+                warmStart=bool(start),
+                logPath=log_path,
+                options=[f"randomSeed {seed + 1}", f"randomCbcSeed {seed + 1}"],
+            )
         model.lp.solve(engine)
         with open(log_path, encoding="utf-8", errors="replace") as handle:
             log_text = handle.read()

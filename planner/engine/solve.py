@@ -19,7 +19,7 @@ import numpy as np
 
 from planner.engine.bounds import aggregate_lp_bound
 from planner.engine.colgen import ColumnGeneration
-from planner.engine.ffd import best_ffd, right_size
+from planner.engine.ffd import best_ffd, lp_guided_packing, right_size
 from planner.engine.highs_setup import use_threads
 from planner.engine.improve import lns_improve
 from planner.engine.instance import Bin, Instance, build_instance
@@ -95,6 +95,9 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
     if aggregate.bound is not None:
         bound = max(bound, aggregate.bound)
     report("aggregate-lp", incumbent.cost, bound)
+    if aggregate.bound is not None:
+        incumbent.offer(lp_guided_packing(inst, aggregate.replicas_by_type), "lp-round")
+        report("lp-round", incumbent.cost, bound)
 
     def gap_closed() -> bool:
         return incumbent.cost - bound <= options.gap * incumbent.cost + 1e-9

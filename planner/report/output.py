@@ -35,6 +35,13 @@ def check_writable(path: Path, force: bool) -> None:
         raise PlannerError(f"{path} already exists; pass --force to overwrite it, or choose another --out")
     if path.exists() and path.is_dir():
         raise PlannerError(f"{path} is a folder; expected a file path")
+    ancestor = path.parent  # fail before solving, not after; create nothing yet
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise PlannerError(f"cannot write {path}: {ancestor} is not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise PlannerError(f"cannot write {path}: no permission to write in {ancestor}")
 
 
 @contextlib.contextmanager
@@ -44,12 +51,18 @@ def atomic_target(path: Path) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise PlannerError(f"cannot create folder {path.parent}: {err.strerror}") from None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
+    except OSError as err:
+        raise PlannerError(f"cannot write in {path.parent}: {err.strerror}") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.replace(tmp_path, path)
+        try:
+            os.replace(tmp_path, path)
+        except OSError as err:
+            raise PlannerError(f"cannot write {path}: {err.strerror}") from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
