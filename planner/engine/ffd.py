@@ -97,6 +97,9 @@ class _OpenHosts:
         self.free_memory_gib = np.zeros(cap)
         self.free_slots = np.zeros(cap, dtype=np.int64)
         self.bins: list[Bin] = []
+        # group -> (host indices, replicas) already placed, so a group placed in two
+        # passes still respects its per-host spread limit.
+        self.placed: dict[int, tuple[list[int], list[int]]] = {}
 
     def _grow(self, need: int) -> None:
         cap = len(self.type_index)
@@ -134,12 +137,21 @@ class _OpenHosts:
             np.minimum(self.free_slots[sl], inst.group_cap[s]),
         )
         fit = np.where(inst.compatible[s, self.type_index[sl]], np.maximum(fit, 0), 0)
+        earlier = self.placed.get(s)
+        if earlier is not None:
+            where = np.asarray(earlier[0], dtype=np.int64) - start
+            keep = where >= 0
+            np.subtract.at(fit, where[keep], np.asarray(earlier[1], dtype=np.int64)[keep])
+            fit = np.maximum(fit, 0)
         before = np.cumsum(fit) - fit
         take = np.clip(remaining - before, 0, fit)
+        record = self.placed.setdefault(s, ([], []))
         for offset in np.flatnonzero(take):
             h = start + int(offset)
             n = int(take[offset])
             self.bins[h].counts[s] = self.bins[h].counts.get(s, 0) + n
+            record[0].append(h)
+            record[1].append(n)
         idx = np.arange(start, self.size)
         self.free_vcpu[idx] -= take * inst.group_vcpu[s]
         self.free_memory_gib[idx] -= take * inst.group_memory_gib[s]
@@ -237,14 +249,17 @@ def single_type_host_count(inst: Instance, t: int) -> int:
     return hosts.size
 
 
-def lp_guided_packing(inst: Instance, replicas_by_type: np.ndarray, usable: np.ndarray | None = None) -> list[Bin]:
+def lp_guided_packing(
+    inst: Instance, replicas_by_type: np.ndarray, usable: np.ndarray | None = None, hosts_by_type: np.ndarray | None = None
+) -> list[Bin]:
     """Return plans rounded from the aggregate LP's split of replicas over host types (best of a few roundings).
 
     Each type t receives round-down (or nearest) y[s,t] replicas of each group and
     packs them first-fit-decreasing into type-t hosts only (respecting spread and
     slots); the replicas left over are then placed first-fit into any open host,
-    opening new hosts as FFD does. Every host is finally right-sized. The result
-    always covers every replica; it is linear-time in hosts, so it also finishes
+    opening new hosts as FFD does. Every host is finally right-sized. A best-of
+    FFD restricted to the LP's host types (``hosts_by_type`` > 0) is tried too.
+    The result always covers every replica; it is linear-time in hosts, so it also finishes
     fast on 20,000-replica fleets.
     """
     if inst.n_groups == 0:
@@ -271,6 +286,13 @@ def lp_guided_packing(inst: Instance, replicas_by_type: np.ndarray, usable: np.n
         cost = inst.plan_cost(bins)
         if best is None or cost < best[0] - 1e-9:
             best = (cost, bins)
+    if hosts_by_type is not None:
+        support = mask & (np.asarray(hosts_by_type) > 1e-6)
+        if support.any():
+            bins = best_ffd(inst, support)
+            cost = inst.plan_cost(bins)
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, bins)
     assert best is not None
     return best[1]
 

@@ -96,7 +96,9 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
         bound = max(bound, aggregate.bound)
     report("aggregate-lp", incumbent.cost, bound)
     if aggregate.bound is not None:
-        incumbent.offer(lp_guided_packing(inst, aggregate.replicas_by_type), "lp-round")
+        incumbent.offer(
+            lp_guided_packing(inst, aggregate.replicas_by_type, hosts_by_type=aggregate.hosts_by_type), "lp-round"
+        )
         report("lp-round", incumbent.cost, bound)
 
     def gap_closed() -> bool:
