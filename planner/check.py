@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from planner.catalogue.schema import Catalogue
+from planner.catalogue.schema import Catalogue, HostModel, InstanceType, Licence
 from planner.fleet import Fleet
 from planner.plans import Plan
-from planner.pricing import Machine, commitment_discount, host_licence_units, is_host_scoped, licence_unit_monthly
+from planner.pricing import (
+    Machine,
+    commitment_discount,
+    host_licence_units,
+    is_host_scoped,
+    licence_unit_monthly,
+    monthly_amount,
+    power_monthly,
+    vm_licence_units,
+)
 from planner.strategies import StrategyModel, VM_PER_SERVICE, WINDOWS, LINUX
 
 TOLERANCE = 1e-6
@@ -34,6 +43,65 @@ def _guest_licence_cost(catalogue: Catalogue, machine: Machine, os_name: str, vm
             cost = -(-vms // lic.pack_size) * lic.pack_size * unit
         best = cost if best is None else min(best, cost)
     return best or 0.0
+
+
+def _cheapest_full(catalogue: Catalogue, names: list[str], machine: Machine, term: str) -> float:
+    """Return the cheapest full licensing of a host among the named alternatives (0 when none)."""
+    costs = [host_licence_units(lic, machine) * licence_unit_monthly(lic)
+             * (1 - commitment_discount(catalogue, term, "licences", lic.name).fraction)
+             for lic in catalogue.licences if lic.name in names]
+    return min(costs) if costs else 0.0
+
+
+def _empty_host_cost(catalogue: Catalogue, strategy: str, base: InstanceType | HostModel, pool: str | None,
+                     term: str) -> float:
+    """Return the monthly cost of an empty host, recomputed from the catalogue's prices and rules."""
+    machine = Machine.of(base)
+    if isinstance(base, InstanceType):
+        cost = monthly_amount(base.price) * (1 - commitment_discount(catalogue, term, "instances", base.name).fraction)
+        if pool is not None and pool in base.os_prices:
+            cost += monthly_amount(base.os_prices[pool])
+        elif pool is not None and pool in catalogue.os_pricing:
+            rule = catalogue.os_pricing[pool]
+            cost += (base.vcpu if rule.per == "vcpu" else 1) * monthly_amount(rule.price)
+    else:
+        assert catalogue.facility is not None
+        cost = monthly_amount(base.purchase, base.amortisation_months) * (
+            1 - commitment_discount(catalogue, term, "hardware", base.name).fraction)
+        cost += monthly_amount(base.support) if base.support is not None else 0.0
+        cost += power_monthly(base, catalogue.facility)
+    if strategy == VM_PER_SERVICE:
+        strat = catalogue.strategies.vm_per_service
+        cost += _cheapest_full(catalogue, strat.hypervisor, machine, term)
+    else:
+        cstrat = catalogue.strategies.container_density
+        cost += _cheapest_full(catalogue, cstrat.host_os.get(pool or "", []), machine, term)
+        cost += _cheapest_full(catalogue, cstrat.container_platform, machine, term)
+    fees = (catalogue.strategies.vm_per_service.fees if strategy == VM_PER_SERVICE
+            else catalogue.strategies.container_density.fees)
+    for lic in catalogue.licences:
+        if lic.name in fees and lic.unit != "cluster":
+            cost += _cheapest_full(catalogue, [lic.name], machine, term)
+    return cost
+
+
+def _plan_level_cost(catalogue: Catalogue, model: StrategyModel, fleet: Fleet) -> float:
+    """Return per-cluster fees plus per-vCPU guest licences (a constant per VM), from the catalogue."""
+    vm_mode = model.strategy == VM_PER_SERVICE
+    fees = catalogue.strategies.vm_per_service.fees if vm_mode else catalogue.strategies.container_density.fees
+    clusters = 1 if vm_mode else catalogue.strategies.container_density.clusters
+
+    def unit(lic: Licence) -> float:
+        return licence_unit_monthly(lic) * (1 - commitment_discount(catalogue, model.term, "licences", lic.name).fraction)
+
+    cost = sum(clusters * unit(lic) for lic in catalogue.licences if lic.name in fees and lic.unit == "cluster")
+    if vm_mode:
+        for s in fleet.services:
+            names = catalogue.strategies.vm_per_service.guest_os.get(s.os, [])
+            for lic in catalogue.licences:
+                if lic.name in names and lic.unit == "vcpu":
+                    cost += vm_licence_units(lic, model.shapes[s.name].size_vcpu) * s.replicas * unit(lic)
+    return cost
 
 
 def check_plan(plan: Plan, model: StrategyModel, fleet: Fleet, catalogue: Catalogue) -> list[str]:
@@ -78,8 +146,8 @@ def check_plan(plan: Plan, model: StrategyModel, fleet: Fleet, catalogue: Catalo
                     problems.append(f"{host.id}: {name} runs {svc.os}, instance priced for {offer.pool}")
             elif offer.pool != (WINDOWS if svc.os == WINDOWS else LINUX):
                 problems.append(f"{host.id}: {name} ({svc.os}) on a {offer.pool} node")
-        # cost, recomputed
-        expected = sum(line.monthly for line in offer.fixed_lines)
+        # cost, recomputed from the catalogue (not from the model the optimiser saw)
+        expected = _empty_host_cost(catalogue, model.strategy, offer.base, offer.pool, model.term)
         if model.strategy == VM_PER_SERVICE:
             machine = Machine.of(offer.base)
             by_os: Counter[str] = Counter()
@@ -88,7 +156,12 @@ def check_plan(plan: Plan, model: StrategyModel, fleet: Fleet, catalogue: Catalo
             expected += sum(_guest_licence_cost(catalogue, machine, o, n, model.term) for o, n in by_os.items())
         if abs(expected - host.cost) > TOLERANCE * max(1.0, expected):
             problems.append(f"{host.id}: cost {host.cost:.6f} but the catalogue gives {expected:.6f}")
-    total = sum(h.cost for h in plan.hosts) + sum(line.monthly for line in model.plan_lines)
+    plan_level = sum(line.monthly for line in model.plan_lines)
+    expected_plan_level = _plan_level_cost(catalogue, model, fleet)
+    if abs(plan_level - expected_plan_level) > TOLERANCE * max(1.0, expected_plan_level):
+        problems.append(f"plan-level fees and licences {plan_level:.6f} but the catalogue gives "
+                        f"{expected_plan_level:.6f}")
+    total = sum(h.cost for h in plan.hosts) + plan_level
     if abs(total - plan.total_cost) > TOLERANCE * max(1.0, total):
         problems.append(f"plan total {plan.total_cost:.6f} but hosts and fees add up to {total:.6f}")
     breakdown = sum(plan.cost_breakdown.values())
