@@ -6,7 +6,8 @@ whole load of any single host of that pool (capacity, slots, and every service o
 allowed on that type). When N hosts fail, at most N loaded hosts are lost and at least
 as many spares survive, so each lost host's replicas move to a surviving spare intact
 (spread rules hold, since a spare starts empty). When no single type can take over every
-host, the pool gets N spares of each host type it uses instead.
+host, or when it is cheaper, the pool gets N spares of each host type it uses instead (a
+failed host's load always fits a spare of its own type).
 
 This is a safe construction, not an optimisation over all resilient plans: the report's
 lower bound stays a proven bound, so the gap shows how much it might leave on the table.
@@ -54,14 +55,15 @@ def spare_hosts(model: StrategyModel, packing: Packing, count: int) -> tuple[lis
 
         chosen = next((o.name for o in candidates if all(takes_over(o.name, h) for h in hosts)), None)
         label = f"pool {pool}" if pool else "hypervisor hosts"
-        if chosen is not None:
+        used = sorted({h.host_type for h in hosts})
+        per_type_cost = count * sum(problem.host_type(t).fixed_cost for t in used)
+        if chosen is not None and count * problem.host_type(chosen).fixed_cost <= per_type_cost:
             spares += [HostLoad(chosen, {}) for _ in range(count)]
             notes.append(f"spare hosts ({label}): {count} x {chosen}, each able to take over any one host")
-        else:
-            used = sorted({h.host_type for h in hosts})
+        else:  # N spares of every type used: a failed host's load always fits a spare of its own type
             spares += [HostLoad(t, {}) for t in used for _ in range(count)]
-            notes.append(f"spare hosts ({label}): {count} of each type used ({', '.join(used)}); "
-                         "no single type can take over every host")
+            why = "cheaper than one type that fits every host" if chosen else "no single type can take over every host"
+            notes.append(f"spare hosts ({label}): {count} of each type used ({', '.join(used)}); {why}")
     return spares, notes
 
 
