@@ -65,6 +65,7 @@ class AggregateLP:
     bound: float | None  # valid lower bound on the plan total (None if the LP did not solve)
     replicas_by_type: np.ndarray  # (groups, types) fractional replicas of each group per type
     hosts_by_type: np.ndarray  # (types,) fractional host counts
+    group_duals: np.ndarray | None = None  # (groups,) duals of place_all (a stabilisation centre for CG)
 
 
 def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
@@ -142,7 +143,8 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
     for j, (s, t) in enumerate(pairs):
         y[s, t] = x[j]
     bound = shade(float(inst.problem.fixed_plan_cost) + objective)
-    return AggregateLP(bound, y, x[n_y:])
+    duals = np.array(highs.getSolution().row_dual[:n_s], dtype=float)
+    return AggregateLP(bound, y, x[n_y:], duals)
 
 
 def _csr(

@@ -12,8 +12,13 @@ cheapest licence for its content. Any plan is a feasible master solution, so the
 master LP optimum over *all* patterns bounds the optimum from below.
 
 Pricing per type t: maximise pi.a - cost(a) over patterns of t. A greedy filler
-finds columns fast; when it finds none, an exact bounded-knapsack MIP per type
-(highspy) either finds one or proves an upper bound P_t on the best profit.
+finds columns fast; when it finds none, exact pricing runs: a combinatorial
+branch-and-bound knapsack (knapsack.py) for licence-free content, and the
+bounded-knapsack MIP (highspy) for the types the knapsack gives up on (only when
+nothing else was found, or the master stagnates) or whose content carries a
+licence. Each type gets an upper bound P_t on its best profit (exact optimum, or a
+relaxation). Exact pricing is smoothed (Wentges) towards the duals with the best
+bound so far; the run starts from the aggregate LP's duals.
 Farley's bound then holds at any iteration (valid early stop):
 
     pi.a <= cost(a) + max(0, P_t) and cost(a) >= fixed_cost_t > 0, so
@@ -35,10 +40,19 @@ import numpy as np
 from planner.engine.bounds import licence_rate_per_item, shade
 from planner.engine.highs_setup import new_highs
 from planner.engine.instance import CAPACITY_RTOL, Bin, Instance
+from planner.engine.knapsack import solve_knapsack
 
 _RC_EPS = 1e-6
 # Weight of the previous pricing duals in Neame smoothing (0 = plain CG).
 SMOOTHING = 0.5
+# Nodes the combinatorial pricing knapsack may explore before the MIP takes over.
+KNAPSACK_NODE_LIMIT = 3000
+# Weight of the best-bound duals when smoothing the exact pricing (Wentges).
+EXACT_SMOOTHING = 0.5
+# Relative distance between the valid bound and the master LP value at which CG stops.
+CG_TOLERANCE = 1e-4
+# Exact pricing also runs the MIP when the master improved less than this since the last exact round.
+STALL_RTOL = 1e-3
 
 
 @dataclass
@@ -64,6 +78,11 @@ class ColumnGeneration:
     converged: bool = False
     iterations: int = 0
     _pricers: dict[int, "_PricingMip"] = field(default_factory=dict)
+    knapsack_calls: int = 0
+    mip_calls: int = 0
+    # Knapsack pricing, Wentges smoothing of exact pricing and stall-triggered MIPs.
+    # Off = the earlier MIP-only pricing (kept for large instances, where the dive needs the time).
+    enhanced: bool = True
 
     def __post_init__(self) -> None:
         inst = self.inst
@@ -148,35 +167,95 @@ class ColumnGeneration:
     def _reduced_cost(self, t: int, counts: dict[int, int], duals: np.ndarray) -> float:
         return self.inst.bin_cost(t, counts) - sum(duals[g] * n for g, n in counts.items())
 
-    def exact_price(self, duals: np.ndarray, per_type_seconds: float, stop_at: float) -> tuple[int, float | None]:
-        """Price every type exactly (MIP when the relaxation cannot rule it out).
+    def exact_price(
+        self,
+        duals: np.ndarray,
+        per_type_seconds: float,
+        stop_at: float,
+        true_duals: np.ndarray | None = None,
+        force_mip: bool = False,
+    ) -> tuple[int, float | None]:
+        """Price every type exactly at ``duals`` (knapsack, or MIP when the relaxation cannot rule it out).
 
-        Return (columns added, Farley ratio rho >= 1 or None when not provable).
+        Columns are added when they price out negatively at ``true_duals`` (default ``duals``).
+        Types the knapsack cannot settle go to the MIP when no column was found otherwise,
+        or always with ``force_mip``.
+        Return (columns added, Farley ratio rho >= 1 at ``duals``, or None when not provable).
         """
         inst = self.inst
+        true_duals = duals if true_duals is None else true_duals
         added = 0
         rho = 1.0
         residual = self.demand.astype(np.int64)
+        unproven: list[tuple[int, np.ndarray, float]] = []
+        profit_bounds: dict[int, float] = {}
         for t in self.types:
             if time.perf_counter() > min(stop_at, self.deadline):
                 return added, None
-            fixed = float(inst.type_fixed_cost[t])
             caps = np.minimum(inst.fit_alone[:, t], residual)
-            profit_ub = self._relaxed_profit_bound(t, duals, caps) - fixed
+            profit_ub = self._relaxed_profit_bound(t, duals, caps) - float(inst.type_fixed_cost[t])
             if profit_ub > _RC_EPS:
+                solved = self._knapsack_price(t, duals, caps) if self.enhanced else None
+                if solved is not None:
+                    patterns, min_rc_bound, exact = solved
+                    self.knapsack_calls += 1
+                    profit_ub = min(profit_ub, -min_rc_bound)
+                    if not exact and profit_ub > _RC_EPS:
+                        unproven.append((t, caps, profit_ub))
+                    for counts in patterns:
+                        if self._reduced_cost(t, counts, true_duals) < -_RC_EPS and self.add_column(t, counts):
+                            added += 1
+                else:
+                    unproven.append((t, caps, profit_ub))
+            profit_bounds[t] = profit_ub
+        # The MIP proves the types the knapsack could not, but only when no column was found
+        # anyway (otherwise the master moves on and the relaxation bounds give rho).
+        if added == 0 or force_mip:
+            for t, caps, profit_ub in unproven:
+                if time.perf_counter() > min(stop_at, self.deadline):
+                    return added, None
                 pricer = self._pricers.get(t)
                 if pricer is None:
                     pricer = self._pricers[t] = _PricingMip(inst, t, self.seed)
                 counts, min_rc_bound = pricer.solve(duals, caps, per_type_seconds, min(stop_at, self.deadline))
-                if counts and self._reduced_cost(t, counts, duals) < -_RC_EPS and self.add_column(t, counts):
+                self.mip_calls += 1
+                if counts and self._reduced_cost(t, counts, true_duals) < -_RC_EPS and self.add_column(t, counts):
                     added += 1
-                profit_ub = min(profit_ub, -min_rc_bound) if min_rc_bound is not None else profit_ub
+                if min_rc_bound is not None:
+                    profit_bounds[t] = min(profit_ub, -min_rc_bound)
+        for t, profit_ub in profit_bounds.items():
+            fixed = float(inst.type_fixed_cost[t])
             if profit_ub > 1e-9:
                 if fixed <= 0:
                     rho = np.inf
                 else:
                     rho = max(rho, 1.0 + profit_ub / fixed)
         return added, (None if not np.isfinite(rho) else rho)
+
+    def _knapsack_price(
+        self, t: int, duals: np.ndarray, caps: np.ndarray, node_limit: int | None = None
+    ) -> tuple[list[dict[int, int]], float, bool] | None:
+        """Price type t with the exact combinatorial knapsack (licence-free candidates only).
+
+        Return (fitting patterns, lower bound on the min reduced cost incl. fixed cost, exact),
+        or None when the knapsack does not apply. When the search gave up (exact False) the
+        patterns are only the best found and the bound comes from the root relaxation.
+        """
+        inst = self.inst
+        cand = (caps > 0) & (duals > 1e-12)
+        if np.any(inst.group_licence[cand] >= 0):
+            return None
+        value = np.where(cand, duals, 0.0)
+        result = solve_knapsack(
+            value, inst.group_vcpu, inst.group_memory_gib, caps, float(inst.type_vcpu[t]),
+            float(inst.type_memory_gib[t]), int(inst.type_slots[t]),
+            node_limit=KNAPSACK_NODE_LIMIT if node_limit is None else node_limit,
+        )
+        best, patterns, complete, upper = result
+        patterns = [p for p in patterns if inst.bin_fits(t, p)]
+        bound = float(inst.type_fixed_cost[t]) - (best if complete else upper)
+        bound -= abs(bound) * 1e-7 + 1e-7 + 1e-9 * best  # float rounding: be conservative
+        return patterns, bound, complete
 
     def _relaxed_profit_bound(self, t: int, duals: np.ndarray, caps: np.ndarray) -> float:
         """Return an upper bound on max (pi - licence rate).a over fractional patterns (per-resource knapsacks)."""
@@ -197,11 +276,27 @@ class ColumnGeneration:
         return best
 
     # ----- drivers --------------------------------------------------------------
-    def run_root(self, stop_at: float, progress: Callable[[float | None], None] | None = None) -> float | None:
-        """Run CG at full demand until converged or ``stop_at``; return the best valid bound."""
+    def run_root(
+        self,
+        stop_at: float,
+        progress: Callable[[float | None], None] | None = None,
+        start_duals: np.ndarray | None = None,
+    ) -> float | None:
+        """Run CG at full demand until converged or ``stop_at``; return the best valid bound.
+
+        ``start_duals`` (e.g. the aggregate LP's) is the first smoothing centre.
+        """
         fixed_plan_cost = float(self.inst.problem.fixed_plan_cost)
         last_exact = time.perf_counter()
         center: np.ndarray | None = None
+        if start_duals is not None and start_duals.shape == (self.inst.n_groups,):
+            center = np.maximum(start_duals, 0.0)
+        # Wentges smoothing of the exact pricing: price at a point between the dual
+        # vector with the best Lagrangian (Farley) bound so far and the LP duals.
+        lb_center = center if self.enhanced else None
+        lb_center_bound = float("-inf")
+        exact_alpha = EXACT_SMOOTHING
+        last_exact_objective = float("inf")
         while time.perf_counter() < stop_at:
             solved = self.solve_master()
             if solved is None:
@@ -222,17 +317,36 @@ class ColumnGeneration:
             if added == 0 or now - last_exact > 5.0:
                 last_exact = now
                 per_type = max(0.2, min(2.0, (stop_at - now) / max(1, len(self.types))))
-                exact_added, rho = self.exact_price(duals, per_type, stop_at)
-                if rho is not None:
-                    bound = shade(fixed_plan_cost + float(np.dot(duals, self.demand)) / rho)
-                    self.best_bound = bound if self.best_bound is None else max(self.best_bound, bound)
-                    if progress is not None:
-                        progress(self.best_bound)
+                while True:
+                    point = duals if lb_center is None else exact_alpha * lb_center + (1.0 - exact_alpha) * duals
+                    # The MIP settles the hard types too when the master stagnates.
+                    stalled = objective > last_exact_objective - STALL_RTOL * abs(objective)
+                    exact_added, rho = self.exact_price(
+                        point, per_type, stop_at, duals, force_mip=stalled and self.enhanced
+                    )
+                    last_exact_objective = objective
+                    if rho is not None:
+                        bound = shade(fixed_plan_cost + float(np.dot(point, self.demand)) / rho)
+                        if bound > lb_center_bound and self.enhanced:
+                            lb_center_bound, lb_center = bound, point
+                        self.best_bound = bound if self.best_bound is None else max(self.best_bound, bound)
+                        if progress is not None:
+                            progress(self.best_bound)
+                    if exact_added > 0 or point is duals or rho is None or time.perf_counter() > stop_at:
+                        break
+                    exact_alpha = 0.0  # mispricing: the next exact round is at the LP duals
+                if exact_added == 0 and point is not duals:
+                    break  # out of time
+                exact_alpha = EXACT_SMOOTHING if exact_added > 0 else exact_alpha
                 if added == 0 and exact_added == 0:
                     self.converged = rho is not None and rho <= 1.0 + 1e-12
                     if rho is not None:
                         bound = shade(fixed_plan_cost + objective)
                         self.best_bound = max(self.best_bound or bound, bound) if self.converged else self.best_bound
+                    break
+                if self.best_bound is not None and self.best_bound >= shade(fixed_plan_cost + objective) - CG_TOLERANCE * objective:
+                    # The Lagrangian bound meets the LP value: the CG bound is reached (up to the tolerance).
+                    self.converged = True
                     break
         return self.best_bound
 

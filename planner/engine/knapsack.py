@@ -7,10 +7,12 @@
 Groups of identical (vCPU, memory) shape are merged into one class whose units
 are taken best value first (any optimum can be rearranged that way), so the
 search branches on "how many units of this class" over few classes.
-Depth-first branch and bound; the bound at a node is the minimum of the three
-single-constraint fractional knapsacks over the remaining classes, each read in
-O(log n) from per-depth cumulative tables. A node limit makes the search give up
-(return None) so the caller can fall back to a MIP.
+Depth-first branch and bound; the bound at a node is the minimum of a few
+surrogate fractional knapsacks (mu * vCPU + (1 - mu) * memory, with mu near the
+root's best surrogate multiplier, plus the pure vCPU and memory ones) and the slot
+bound, each read in O(log n) from per-depth cumulative tables. A node limit makes
+the search give up (reporting the best found and the root relaxation bound) so the
+caller can fall back to a MIP.
 """
 
 from __future__ import annotations
@@ -18,10 +20,6 @@ from __future__ import annotations
 import numpy as np
 
 from planner.engine.instance import CAPACITY_RTOL
-
-
-# Surrogate relaxations mu * vcpu / vcpu_cap + (1 - mu) * memory / memory_cap (each a valid bound).
-SURROGATE_MUS = (0.2, 0.35, 0.5, 0.65, 0.8)
 
 
 class _Suffix:
@@ -61,8 +59,12 @@ def solve_knapsack(
     slots: int,
     node_limit: int = 50_000,
     keep: int = 3,
-) -> tuple[float, list[dict[int, int]]] | None:
-    """Return (optimal value, up to ``keep`` best patterns found, best first) or None past ``node_limit``.
+) -> tuple[float, list[dict[int, int]], bool, float]:
+    """Return (best value found, up to ``keep`` best patterns (best first), proven optimal, upper bound).
+
+    Past ``node_limit`` nodes the search stops: the value and patterns are then only
+    the best found so far and the third entry is False. The upper bound (the root
+    relaxation, or the optimum when proven) is valid either way.
 
     Patterns map index into the input arrays -> count. Only entries with value > 0
     and cap > 0 are used. The optimal value is exact (up to float rounding).
@@ -71,7 +73,7 @@ def solve_knapsack(
     memory_cap = memory_cap * (1.0 + CAPACITY_RTOL) + 1e-12
     idx = np.flatnonzero((value > 0) & (cap > 0) & (vcpu <= vcpu_cap) & (memory <= memory_cap))
     if idx.size == 0 or slots <= 0:
-        return 0.0, []
+        return 0.0, [], True, 0.0
     # Classes of identical shape; units inside a class best value first.
     shapes: dict[tuple[float, float], list[int]] = {}
     for i in idx.tolist():
@@ -85,16 +87,23 @@ def solve_knapsack(
         units = units[:slots]
         vals = [float(value[i]) for i in units]
         classes.append((a, b, units, vals))
-    # Order classes by their best unit's value per normalised size (good solutions first).
-    classes.sort(key=lambda c: -c[3][0] / (c[0] / vcpu_cap + c[1] / memory_cap + 1.0 / slots))
+    # Surrogate direction mu* with the smallest root bound (approximately the 2-row LP dual).
+    all_v = np.array([v for c in classes for v in c[3]])
+    all_a = np.array([c[0] for c in classes for _ in c[3]]) / vcpu_cap
+    all_b = np.array([c[1] for c in classes for _ in c[3]]) / memory_cap
+    grid = np.linspace(0.0, 1.0, 21)
+    root = [_Suffix(all_v, mu * all_a + (1.0 - mu) * all_b).bound(1.0) for mu in grid]
+    mu_star = float(grid[int(np.argmin(root))])
+    mus = sorted({float(np.clip(mu_star + step, 0.0, 1.0)) for step in (-0.1, -0.03, 0.0, 0.03, 0.1)} | {0.0, 1.0})
+    # Order classes by their best unit's value per surrogate size (the LP's greedy order).
+    classes.sort(key=lambda c: -c[3][0] / (mu_star * c[0] / vcpu_cap + (1.0 - mu_star) * c[1] / memory_cap + 1e-12))
     n = len(classes)
     suffixes = []
     for d in range(n):
         uv = np.array([v for c in classes[d:] for v in c[3]])
-        ua = np.array([c[0] for c in classes[d:] for _ in c[3]])
-        ub = np.array([c[1] for c in classes[d:] for _ in c[3]])
-        tables = [_Suffix(uv, ua), _Suffix(uv, ub)]
-        tables += [_Suffix(uv, mu * ua / vcpu_cap + (1.0 - mu) * ub / memory_cap) for mu in SURROGATE_MUS]
+        ua = np.array([c[0] for c in classes[d:] for _ in c[3]]) / vcpu_cap
+        ub = np.array([c[1] for c in classes[d:] for _ in c[3]]) / memory_cap
+        tables = [_Suffix(uv, mu * ua + (1.0 - mu) * ub) for mu in mus]
         suffixes.append((tables, np.cumsum(np.sort(uv)[::-1]).tolist()))
     prefix = [np.concatenate(([0.0], np.cumsum(c[3]))).tolist() for c in classes]
 
@@ -106,12 +115,11 @@ def solve_knapsack(
 
     def upper(d: int, r1: float, r2: float, r3: int) -> float:
         tables, sv = suffixes[d]
-        b = tables[0].bound(r1)
-        b2 = tables[1].bound(r2)
-        if b2 < b:
-            b = b2
-        for mu, table in zip(SURROGATE_MUS, tables[2:]):
-            b2 = table.bound(mu * r1 / vcpu_cap + (1.0 - mu) * r2 / memory_cap)
+        x1 = r1 / vcpu_cap
+        x2 = r2 / memory_cap
+        b = float("inf")
+        for mu, table in zip(mus, tables):
+            b2 = table.bound(mu * x1 + (1.0 - mu) * x2)
             if b2 < b:
                 b = b2
         if r3 < len(sv):
@@ -147,8 +155,8 @@ def solve_knapsack(
         counts[d] = 0
         return True
 
-    if not dfs(0, vcpu_cap, memory_cap, int(slots), 0.0):
-        return None
+    root_upper = upper(0, vcpu_cap, memory_cap, int(slots))
+    complete = dfs(0, vcpu_cap, memory_cap, int(slots), 0.0)
     patterns = []
     for _, cls_counts in reversed(found[-keep:]):
         pattern: dict[int, int] = {}
@@ -157,4 +165,4 @@ def solve_knapsack(
                 pattern[i] = pattern.get(i, 0) + 1
         if pattern:
             patterns.append(pattern)
-    return best_value, patterns
+    return best_value, patterns, complete, (best_value if complete else max(best_value, root_upper))

@@ -36,3 +36,55 @@ def test_fractional_knapsack_matches_hand_calculation() -> None:
     weight = np.array([2.0, 5.0])
     cap = np.array([2.0, 1.0])
     assert _fractional_knapsack(value, weight, cap, 6.0) == pytest.approx(14.0)
+
+
+def test_pricing_knapsack_matches_the_mip_on_random_instances() -> None:
+    """The combinatorial pricing knapsack finds the MIP's optimal value (and a fitting pattern) or gives up."""
+    import time
+
+    import numpy as np
+
+    from planner.engine.colgen import _PricingMip
+    from planner.engine.instance import build_instance
+    from planner.engine.knapsack import solve_knapsack
+    from planner.engine.problem import HostType, ItemGroup
+
+    rng = np.random.default_rng(7)
+    solved = 0
+    for trial in range(40):
+        n_groups = int(rng.integers(3, 25))
+        host = HostType(
+            name="h",
+            vcpu=float(rng.choice([2.0, 3.92, 8.0, 15.89])),
+            memory_gib=float(rng.choice([4.0, 7.5, 16.0, 30.0])),
+            max_items=int(rng.choice([4, 8, 17, 29, 58])),
+            fixed_cost=100.0,
+        )
+        groups = tuple(
+            ItemGroup(
+                name=f"g{i}",
+                count=int(rng.integers(1, 5)),
+                vcpu=float(rng.choice([0.1, 0.25, 0.5, 1.0, 1.5, 2.0])),
+                memory_gib=float(rng.choice([0.25, 0.5, 1.0, 2.0, 4.0])),
+                max_per_host=int(rng.integers(1, 4)),
+                compatible=frozenset({"h"}),
+            )
+            for i in range(n_groups)
+        )
+        inst = build_instance(PackingProblem(groups, (host,)))
+        duals = rng.uniform(0, 30, inst.n_groups) * (rng.random(inst.n_groups) < 0.8)
+        caps = inst.fit_alone[:, 0].copy()
+        value, patterns, exact, upper = solve_knapsack(
+            duals, inst.group_vcpu, inst.group_memory_gib, caps, host.vcpu, host.memory_gib, host.max_items
+        )
+        counts, min_rc = _PricingMip(inst, 0, 0).solve(duals, caps, 10.0, time.perf_counter() + 10.0)
+        mip_value = sum(duals[g] * n for g, n in (counts or {}).items())
+        assert upper >= mip_value - 1e-6
+        if exact:
+            solved += 1
+            assert value == pytest.approx(mip_value, abs=1e-6)
+            if patterns:
+                assert inst.bin_fits(0, patterns[0])
+                assert all(n <= caps[g] for g, n in patterns[0].items())
+                assert sum(duals[g] * n for g, n in patterns[0].items()) == pytest.approx(value, abs=1e-6)
+    assert solved >= 30
