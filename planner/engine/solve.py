@@ -30,7 +30,7 @@ from planner.engine.milp import (
     solve_assignment_model,
     start_values,
 )
-from planner.engine.problem import Packing, PackingProblem, SolveOptions, packing_cost
+from planner.engine.problem import HostLoad, Packing, PackingProblem, SolveOptions, packing_cost
 
 ProgressFn = Callable[[str, float, float | None, float | None], None]
 
@@ -88,6 +88,8 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
     if sum(max(0, g.count) for g in problem.items) == 0:
         cost = float(problem.fixed_plan_cost)
         return Packing((), cost, cost, "optimal", cost, elapsed(), "empty")
+    if all(t.max_items == 1 for t in problem.host_types):
+        return _one_item_per_host(problem, elapsed, report)
     inst = build_instance(problem)
     use_threads(options.threads)
     notes: list[str] = []
@@ -124,6 +126,33 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
     return _finish(inst, options, incumbent, heuristic_cost, bound, elapsed(), notes)
 
 
+def _one_item_per_host(problem: PackingProblem, elapsed: Callable[[], float],
+                       report: Callable[[str, float | None, float | None], None]) -> Packing:
+    """Solve exactly when every host holds one item (one VM per cloud instance).
+
+    Each item needs a host of its own and host costs do not interact, so giving every
+    item the cheapest compatible type that fits it (fixed cost plus its licence for one
+    item; ties by name) is optimal, and its cost is also the lower bound.
+    """
+    inst = build_instance(problem)  # raises InfeasibleError for items that fit nowhere
+    del inst
+    by_name = {t.name: t for t in problem.host_types}
+    hosts: list[HostLoad] = []
+    for group in problem.items:
+        if group.count <= 0:
+            continue
+        fitting = [by_name[n] for n in sorted(group.compatible) if n in by_name
+                   and group.vcpu <= by_name[n].vcpu * (1 + 1e-10) + 1e-12
+                   and group.memory_gib <= by_name[n].memory_gib * (1 + 1e-10) + 1e-12]
+        best = min(fitting, key=lambda t: (t.fixed_cost + t.licence_cost(group.licence_group, 1)[0], t.name))
+        hosts += [HostLoad(best.name, {group.name: 1}) for _ in range(group.count)]
+    hosts.sort(key=lambda h: (h.host_type, sorted(h.items.items())))
+    cost = packing_cost(problem, hosts)
+    report("one-per-host", cost, cost)
+    return Packing(tuple(hosts), cost, cost, "optimal", cost, elapsed(), "cheapest-fit",
+                   ("every host holds one item: the cheapest fitting type per item is optimal",))
+
+
 def _run_milp(
     inst: Instance,
     options: SolveOptions,
@@ -141,6 +170,14 @@ def _run_milp(
     result = solve_assignment_model(
         inst, model, options.solver, budget, options.gap, options.threads, options.seed, start
     )
+    if _start_echoed(inst, options, result) and remaining() > 1.0:
+        # HiGHS can hand back its MIP start as "optimal" with a bound that start does not
+        # meet (solver-notes.md; ERGO-Code/HiGHS #902): distrust that run, re-solve cold.
+        notes.append("the MILP returned its warm start as optimal; re-solved without the start")
+        result = solve_assignment_model(
+            inst, model, options.solver, max(1.0, remaining() - 0.5), options.gap, options.threads,
+            options.seed, None
+        )
     method = "milp-cbc" if options.solver == "cbc" else "milp-highs"
     if result.bins is not None and not incumbent.offer(result.bins, method):
         if not inst.coverage_ok(result.bins):
@@ -155,6 +192,17 @@ def _run_milp(
     proven = min(incumbent.cost, model_bound)
     report(method, incumbent.cost, proven)
     return proven
+
+
+def _start_echoed(inst: Instance, options: SolveOptions, result: object) -> bool:
+    """Return True when a solver claims optimality but its plan misses its own bound by more than the gap."""
+    bins = getattr(result, "bins", None)
+    dual = getattr(result, "dual_bound", None)
+    if bins is None or dual is None or not getattr(result, "proven_optimal", False):
+        return False
+    cost = inst.plan_cost(bins)
+    bound = float(inst.problem.fixed_plan_cost) + dual
+    return cost - bound > options.gap * cost + 1e-6
 
 
 def _run_colgen(
