@@ -149,8 +149,7 @@ def _one_item_per_host(problem: PackingProblem, elapsed: Callable[[], float],
     hosts.sort(key=lambda h: (h.host_type, sorted(h.items.items())))
     cost = packing_cost(problem, hosts)
     report("one-per-host", cost, cost)
-    return Packing(tuple(hosts), cost, cost, "optimal", cost, elapsed(), "cheapest-fit",
-                   ("every host holds one item: the cheapest fitting type per item is optimal",))
+    return Packing(tuple(hosts), cost, cost, "optimal", cost, elapsed(), "cheapest-fit")
 
 
 def _run_milp(
