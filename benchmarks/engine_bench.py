@@ -13,7 +13,6 @@ types with a Windows Standard/Datacenter licence choice), solves each with
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import resource
 import sys
