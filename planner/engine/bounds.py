@@ -25,6 +25,47 @@ def shade(value: float) -> float:
     return value - abs(value) * BOUND_RTOL - BOUND_ATOL
 
 
+def most_licensed_items(inst: Instance, members: np.ndarray, t: int) -> int:
+    """Return the most items of ``members`` (one licence group) that one host of type t can hold."""
+    compat = members[inst.compatible[members, t]]
+    if compat.size == 0:
+        return 0
+    most = min(
+        int(inst.type_slots[t]),
+        int(inst.fit_alone[compat, t].sum()),
+        int(max_copies(inst.group_vcpu[compat].min(), inst.type_vcpu[t])),
+        int(max_copies(inst.group_memory_gib[compat].min(), inst.type_memory_gib[t])),
+    )
+    return max(most, 1)
+
+
+def licence_cost_lines(inst: Instance, t: int, lic: int, most: int) -> list[tuple[float, float]]:
+    """Return lines (a, b) with licence_cost(n) >= a + b * n for every 1 <= n <= ``most``.
+
+    They are the edges of the lower convex hull of n -> licence cost on one host
+    (e.g. Datacenter: a flat a; Standard stacks: a line through the 2-VM steps),
+    so summed over hosts: licence >= a * (licensed hosts) + b * (licensed items).
+    """
+    n = np.arange(1, max(1, most) + 1)
+    f = inst.licence_cost_array(t, lic, n)
+    hull: list[tuple[float, float]] = []
+    for x, y in zip(n.tolist(), f.tolist()):
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (y2 - y1) * (x - x1) >= (y - y1) * (x2 - x1):  # hull[-1] is not below the chord
+                hull.pop()
+            else:
+                break
+        hull.append((float(x), float(y)))
+    if len(hull) == 1:
+        return [(hull[0][1], 0.0)]
+    lines = []
+    for (x1, y1), (x2, y2) in zip(hull, hull[1:]):
+        slope = (y2 - y1) / (x2 - x1)
+        lines.append((y1 - slope * x1, slope))
+    return lines
+
+
 def licence_rate_per_item(inst: Instance) -> np.ndarray:
     """Return (licence groups, types) array: a valid per-item lower bound of licence cost.
 
@@ -40,14 +81,7 @@ def licence_rate_per_item(inst: Instance) -> np.ndarray:
             options = host_type.licence_options.get(name, ())
             if not options or not inst.compatible[members, t].any():
                 continue
-            compat = members[inst.compatible[members, t]]
-            most_items = min(
-                int(inst.type_slots[t]),
-                int(inst.fit_alone[compat, t].sum()),
-                int(max_copies(inst.group_vcpu[compat].min(), inst.type_vcpu[t])),
-                int(max_copies(inst.group_memory_gib[compat].min(), inst.type_memory_gib[t])),
-            )
-            most_items = max(most_items, 1)
+            most_items = most_licensed_items(inst, members, t)
             per_item = []
             for option in options:
                 if option.items_per_block is None:
@@ -73,27 +107,38 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
 
     variables  y[s,t] >= 0  replicas of group s on type t (compatible pairs only)
                n[t]   >= 0  hosts of type t (fractional)
-    minimise   fixed_plan_cost + sum_t fixed_cost_t n[t] + sum_{s,t} licence_rate[g(s),t] y[s,t]
+               z[L,t] >= 0  hosts of type t licensing group L (fractional)
+               c[L,t] >= 0  licence cost of group L on type t
+    minimise   fixed_plan_cost + sum_t fixed_cost_t n[t] + sum_{L,t} c[L,t]
     subject to sum_t y[s,t] == count_s                          (place_all__s)
                sum_s vcpu_s y[s,t]       <= vcpu_t n[t]         (cpu_capacity__t)
                sum_s memory_gib_s y[s,t] <= memory_gib_t n[t]   (memory_capacity__t)
                sum_s y[s,t]              <= max_items_t n[t]    (slot_capacity__t)
                y[s,t] <= fit_alone[s,t] n[t]                    (spread__s__t)
-    Every integer plan maps to a feasible point with no higher objective.
+               z[L,t] <= n[t]; y[s,t] <= fit_alone[s,t] z[L,t] and the three
+               capacity rows of L's items against z[L,t]        (licensed hosts)
+               c[L,t] >= a z[L,t] + b sum_{s in L} y[s,t]       (each line of licence_cost_lines)
+    Every integer plan maps to a feasible point with no higher objective (z = hosts
+    holding any item of L, c = what their licences cost), so the optimum is a bound.
     """
     n_s, n_t = inst.n_groups, inst.n_types
     empty = AggregateLP(float(inst.problem.fixed_plan_cost), np.zeros((n_s, n_t)), np.zeros(n_t))
     if n_s == 0:
         return empty
-    rate = licence_rate_per_item(inst)
     pairs = [(s, t) for s in range(n_s) for t in range(n_t) if inst.fit_alone[s, t] > 0]
     n_y = len(pairs)
-    n_cols = n_y + n_t
+    # Licensed (group L, type t) pairs get a z and a c column each, after y and n.
+    licensed: list[tuple[int, int, int]] = []  # (L, t, index of z; c is z + 1)
+    for lic, name in enumerate(inst.licence_names):
+        members = np.flatnonzero(inst.group_licence == lic)
+        for t in range(n_t):
+            if inst.types[t].licence_options.get(name) and np.any(inst.fit_alone[members, t] > 0):
+                licensed.append((lic, t, n_y + n_t + 2 * len(licensed)))
+    n_cols = n_y + n_t + 2 * len(licensed)
     cost = np.zeros(n_cols)
-    for j, (s, t) in enumerate(pairs):
-        lic = inst.group_licence[s]
-        cost[j] = rate[lic, t] if lic >= 0 else 0.0
-    cost[n_y:] = inst.type_fixed_cost
+    cost[n_y:n_y + n_t] = inst.type_fixed_cost
+    for _, _, z in licensed:
+        cost[z + 1] = 1.0
     # Rows, built column-wise as (row, col, value) triplets.
     rows: list[int] = []
     cols: list[int] = []
@@ -129,6 +174,20 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
         add_row([(j, 1.0) for j in js] + [(n_y + t, -float(inst.type_slots[t]))], -inf, 0.0)
         for j in js:
             add_row([(j, 1.0), (n_y + t, -float(inst.fit_alone[pairs[j][0], t]))], -inf, 0.0)
+    for lic, t, z in licensed:
+        js = [j for j in by_type.get(t, []) if inst.group_licence[pairs[j][0]] == lic]
+        add_row([(z, 1.0), (n_y + t, -1.0)], -inf, 0.0)
+        for weight, capacity in (
+            (inst.group_vcpu, inst.type_vcpu[t]),
+            (inst.group_memory_gib, inst.type_memory_gib[t]),
+            (np.ones(n_s), float(inst.type_slots[t])),
+        ):
+            add_row([(j, float(weight[pairs[j][0]])) for j in js] + [(z, -float(capacity))], -inf, 0.0)
+        for j in js:
+            add_row([(j, 1.0), (z, -float(inst.fit_alone[pairs[j][0], t]))], -inf, 0.0)
+        most = most_licensed_items(inst, np.flatnonzero(inst.group_licence == lic), t)
+        for a, b in licence_cost_lines(inst, t, lic, most):
+            add_row([(z + 1, 1.0), (z, -a)] + [(j, -b) for j in js], 0.0, inf)
     highs = new_highs(time_limit)
     highs.addVars(n_cols, np.zeros(n_cols), np.full(n_cols, inf))
     highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
@@ -144,7 +203,7 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
         y[s, t] = x[j]
     bound = shade(float(inst.problem.fixed_plan_cost) + objective)
     duals = np.array(highs.getSolution().row_dual[:n_s], dtype=float)
-    return AggregateLP(bound, y, x[n_y:], duals)
+    return AggregateLP(bound, y, x[n_y:n_y + n_t], duals)
 
 
 def _csr(

@@ -44,11 +44,17 @@ def best_ffd(inst: Instance, type_mask: np.ndarray | None = None) -> list[Bin]:
     openings += candidates
     best: tuple[float, list[Bin]] | None = None
     # With licence costs, a second order places licensed groups first so they
-    # share few hosts (each host licenses its own items).
-    licence_first = [False, True] if np.any(inst.group_licence >= 0) else [False]
-    for first in licence_first:
+    # share few hosts (each host licenses its own items). With spread limits, a
+    # third order places the groups that need the most hosts first, so the hosts
+    # their spread forces open are filled by the rest instead of staying near-empty.
+    orders = ["share"]
+    if np.any(inst.group_licence >= 0):
+        orders.append("licence")
+    if np.any(hosts_needed(inst) > 1):
+        orders.append("spread")
+    for order in orders:
         for opening in openings:
-            bins = right_size(inst, ffd_run(inst, opening, usable, first), usable)
+            bins = right_size(inst, ffd_run(inst, opening, usable, order), usable)
             cost = inst.plan_cost(bins)
             if best is None or cost < best[0] - 1e-9:
                 best = (cost, bins)
@@ -73,15 +79,27 @@ def _type_efficiency(inst: Instance, t: int, remaining: np.ndarray) -> float:
     return float(inst.type_fixed_cost[t]) * hosts
 
 
-def group_order(inst: Instance, reference: int | None, licence_first: bool = False) -> list[int]:
-    """Return group indices by decreasing dominant share (ties by name), licensed groups first if asked."""
+def hosts_needed(inst: Instance) -> np.ndarray:
+    """Return, per group, the fewest hosts its spread limit allows it on: ceil(count / max per host)."""
+    return -(-inst.group_count // np.maximum(inst.group_cap, 1))
+
+
+def group_order(inst: Instance, reference: int | None, order: str = "share") -> list[int]:
+    """Return group indices in FFD order (ties by index).
+
+    ``share``: decreasing dominant share; ``licence``: licensed groups first, then by
+    share; ``spread``: the groups needing the most hosts (spread limit) first, then by share.
+    """
     if reference is None:
         ref_vcpu, ref_memory_gib = inst.type_vcpu.max(), inst.type_memory_gib.max()
     else:
         ref_vcpu, ref_memory_gib = inst.type_vcpu[reference], inst.type_memory_gib[reference]
     share = np.maximum(inst.group_vcpu / max(ref_vcpu, 1e-12), inst.group_memory_gib / max(ref_memory_gib, 1e-12))
-    if licence_first:
+    if order == "licence":
         return sorted(range(inst.n_groups), key=lambda s: (-int(inst.group_licence[s]), -share[s], s))
+    if order == "spread":
+        needed = hosts_needed(inst)
+        return sorted(range(inst.n_groups), key=lambda s: (-int(needed[s]), -share[s], s))
     return sorted(range(inst.n_groups), key=lambda s: (-share[s], s))
 
 
@@ -159,11 +177,11 @@ class _OpenHosts:
         return remaining - int(take.sum())
 
 
-def ffd_run(inst: Instance, opening: int | None, usable: np.ndarray, licence_first: bool = False) -> list[Bin]:
+def ffd_run(inst: Instance, opening: int | None, usable: np.ndarray, order: str = "share") -> list[Bin]:
     """Return one FFD plan; new hosts are of type ``opening`` when it fits, else the most efficient type."""
     hosts = _OpenHosts(inst)
     remaining = inst.group_count.copy()
-    for s in group_order(inst, opening, licence_first):
+    for s in group_order(inst, opening, order):
         left = hosts.place_first_fit(s, int(remaining[s]))
         while left > 0:
             t = _choose_new_type(inst, s, opening, usable, remaining)

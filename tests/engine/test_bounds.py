@@ -1,0 +1,59 @@
+"""The aggregate LP bound: licence lines, per-host licences, and validity against brute force."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+
+from planner.engine import HostType, ItemGroup, LicenceOption, PackingProblem
+from planner.engine.bounds import aggregate_lp_bound, licence_cost_lines
+from planner.engine.instance import build_instance
+from tests.engine.strategies import brute_force_cost, packing_problems
+
+STANDARD = LicenceOption("standard", 39.2, 2)
+DATACENTER = LicenceOption("datacenter", 225.7, None)
+
+
+def _host(options: tuple[LicenceOption, ...], slots: int = 50) -> HostType:
+    return HostType("host", 100.0, 400.0, slots, 900.0, {"windows": options})
+
+
+def _group(count: int, max_per_host: int, vcpu: float = 1.0) -> ItemGroup:
+    return ItemGroup("svc", count, vcpu, 2.0, max_per_host, frozenset({"host"}), "windows")
+
+
+def test_lines_stay_below_the_licence_cost_and_touch_it() -> None:
+    """Standard per 2 VMs vs Datacenter: every line is below the true cost and each touches it somewhere."""
+    inst = build_instance(PackingProblem((_group(40, 40),), (_host((STANDARD, DATACENTER)),)))
+    n = np.arange(1, 41)
+    cost = inst.licence_cost_array(0, 0, n)
+    lines = licence_cost_lines(inst, 0, 0, 40)
+    assert lines[0] == (39.2, 0.0)  # one or two VMs: one Standard stack
+    for a, b in lines:
+        assert np.all(a + b * n <= cost + 1e-9)
+        assert np.min(cost - (a + b * n)) <= 1e-9
+
+
+def test_flat_per_host_licence_is_paid_on_every_host_the_spread_forces_open() -> None:
+    """10 replicas, at most 1 per host: any plan licenses 10 hosts, and so does the bound."""
+    problem = PackingProblem((_group(10, 1),), (_host((DATACENTER,)),))
+    bound = aggregate_lp_bound(build_instance(problem)).bound
+    assert bound is not None
+    assert abs(bound - 10 * (900.0 + 225.7)) <= 1e-2
+
+
+def test_block_licence_bound_counts_blocks_per_host() -> None:
+    """6 replicas, at most 1 per host, Standard only: 6 hosts each pay one 2-VM stack."""
+    problem = PackingProblem((_group(6, 1),), (_host((STANDARD,)),))
+    bound = aggregate_lp_bound(build_instance(problem)).bound
+    assert bound is not None
+    assert abs(bound - 6 * (900.0 + 39.2)) <= 1e-2
+
+
+@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(packing_problems(max_groups=3, max_types=3, max_count=2))
+def test_aggregate_bound_never_exceeds_the_optimum(problem: PackingProblem) -> None:
+    """The LP (with its licence rows) is a relaxation: its bound is at most the brute-force optimum."""
+    bound = aggregate_lp_bound(build_instance(problem)).bound
+    assert bound is not None
+    assert bound <= brute_force_cost(problem) + 1e-6
