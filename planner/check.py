@@ -3,7 +3,8 @@
 Solvers do return wrong "optimal" answers (notably with MIP starts), so every plan is
 checked here before it is reported: every replica placed exactly once, no host over
 its allocatable vCPU, memory or slot count, ``max_per_host`` held, OS pool and CPU
-architecture respected, and every host's cost recomputed from the catalogue's prices
+architecture respected, no host's CPU above what the catalogue lets it sustain
+(burstable types at their baseline), and every host's cost recomputed from the catalogue's prices
 (guest OS licence editions re-chosen from scratch) and compared with the plan.
 """
 
@@ -85,6 +86,33 @@ def _empty_host_cost(catalogue: Catalogue, strategy: str, base: InstanceType | H
     return cost
 
 
+def _cpu_ceiling(catalogue: Catalogue, strategy: str, base: InstanceType | HostModel) -> tuple[float, str]:
+    """Return the most vCPU one host may carry, from the catalogue alone, and how it was worked out.
+
+    An upper bound on the allocatable CPU (Kubernetes reservations, node OS overhead and
+    DaemonSets only lower it further). A burstable instance type with a baseline sustains
+    vcpu x baseline_cpu_percent / 100, not its full vCPUs; the utilisation target applies to
+    container nodes and hypervisor hosts, not to a cloud instance that is one VM.
+    """
+    util = catalogue.overheads.target_utilisation
+    if isinstance(base, InstanceType):
+        if base.burstable and base.baseline_cpu_percent is not None:
+            cpu = base.vcpu * base.baseline_cpu_percent / 100.0
+            how = f"{base.vcpu:g} vCPU x {base.baseline_cpu_percent:g} % baseline"
+        else:
+            cpu, how = base.vcpu, f"{base.vcpu:g} vCPU"
+        if strategy == VM_PER_SERVICE:
+            return cpu, how
+        return cpu * util, f"{how} x {util:g} utilisation"
+    threads = base.sockets * base.cores_per_socket * base.threads_per_core
+    if strategy == VM_PER_SERVICE:
+        vm = catalogue.overheads.vm
+        return (max(0.0, threads - vm.hypervisor_reserved_cores) * vm.cpu_overcommit * util,
+                f"{threads} threads less {vm.hypervisor_reserved_cores:g} reserved x {vm.cpu_overcommit:g} "
+                f"overcommit x {util:g} utilisation")
+    return threads * util, f"{threads} threads x {util:g} utilisation"
+
+
 def _plan_level_cost(catalogue: Catalogue, model: StrategyModel, fleet: Fleet) -> float:
     """Return per-cluster fees plus per-vCPU guest licences (a constant per VM), from the catalogue."""
     vm_mode = model.strategy == VM_PER_SERVICE
@@ -111,6 +139,8 @@ def check_plan(plan: Plan, model: StrategyModel, fleet: Fleet, catalogue: Catalo
     seen: dict[str, Counter[int]] = defaultdict(Counter)
     per_host: dict[str, Counter[str]] = defaultdict(Counter)
     hosts = {h.id: h for h in plan.hosts}
+    bases: dict[str, InstanceType | HostModel] = {b.name: b for b in [*catalogue.instance_types,
+                                                                        *catalogue.host_models]}
     for p in plan.placements:
         if p.service not in services:
             problems.append(f"placement of unknown service {p.service}")
@@ -131,6 +161,14 @@ def check_plan(plan: Plan, model: StrategyModel, fleet: Fleet, catalogue: Catalo
         mem = sum(model.shapes[s].host_memory_gib * n for s, n in content.items())
         if vcpu > offer.vcpu * (1 + 1e-9) + 1e-9:
             problems.append(f"{host.id}: {vcpu:.4f} vCPU placed > {offer.vcpu:.4f} allocatable")
+        base = bases.get(offer.base.name)  # the catalogue's own entry, not the model's copy
+        if base is None:
+            problems.append(f"{host.id}: {offer.base.name} is not in the catalogue")
+        else:
+            ceiling, how = _cpu_ceiling(catalogue, model.strategy, base)
+            if vcpu > ceiling * (1 + 1e-9) + 1e-9:
+                problems.append(f"{host.id}: {vcpu:.4f} vCPU placed > {ceiling:.4f} the catalogue allows "
+                                f"on {base.name} ({how})")
         if mem > offer.memory_gib * (1 + 1e-9) + 1e-9:
             problems.append(f"{host.id}: {mem:.4f} GiB placed > {offer.memory_gib:.4f} allocatable")
         if sum(content.values()) > offer.max_items:

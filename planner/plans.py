@@ -144,7 +144,8 @@ def extract_plan(model: StrategyModel, packing: Packing) -> Plan:
                 used_mem += shape.host_memory_gib
                 size_vcpu, size_mem = shape.size_vcpu, shape.size_memory_gib
                 if model.strategy == VM_PER_SERVICE and isinstance(offer.base, InstanceType):
-                    size_vcpu, size_mem = offer.vcpu, offer.memory_gib  # the VM is the instance
+                    # the VM is the instance (all its vCPUs, even where a burstable baseline sized it)
+                    size_vcpu, size_mem = offer.base.vcpu, offer.base.memory_gib
                 placements.append(Placement(service, next_replica[service], host_id, size_vcpu, size_mem,
                                             shape.host_vcpu, shape.host_memory_gib))
         counts = {k: v for k, v in load.items.items() if v}

@@ -9,6 +9,9 @@ container-density: every replica is a pod on a Kubernetes node; nodes are split 
 OS pools (Windows pods only on Windows nodes); allocatable capacity is the node's
 capacity minus reservations and OS overhead, times the utilisation target.
 
+A burstable instance type with ``baseline_cpu_percent`` offers only vcpu x baseline % to
+CPU requests, under both strategies (``sustained_vcpu``).
+
 Only the cost *rules* live here; money comes from ``planner.pricing``.
 """
 
@@ -185,6 +188,39 @@ def kube_reserved(res: NodeReservation, vcpu: float, memory_gib: float, max_pods
     return cpu_m / 1000.0, mem_mib / MIB_PER_GIB
 
 
+def sustained_vcpu(inst: InstanceType) -> float:
+    """Return the vCPUs an instance type offers to sustained CPU requests.
+
+    A burstable type with ``baseline_cpu_percent`` sustains only its CPU credit baseline:
+    vcpu x baseline % (t4g.small: 2 x 20 % = 0.4 vCPU). Other types, and burstable types
+    without a baseline, offer every vCPU.
+    """
+    if inst.burstable and inst.baseline_cpu_percent is not None:
+        return inst.vcpu * inst.baseline_cpu_percent / 100.0
+    return inst.vcpu
+
+
+def burstable_notes(bases: Iterable[InstanceType | HostModel]) -> list[str]:
+    """Return the run notes on how burstable instance types were sized."""
+    burstable = [b for b in bases if isinstance(b, InstanceType) and b.burstable]
+    with_baseline = [b for b in burstable if b.baseline_cpu_percent is not None]
+    without = [b.name for b in burstable if b.baseline_cpu_percent is None]
+    notes = []
+    if with_baseline:
+        ex = with_baseline[0]
+        notes.append(f"burstable instances are sized at their CPU credit baseline: vCPU x baseline % "
+                     f"(e.g. {ex.name}: {ex.vcpu:g} x {ex.baseline_cpu_percent:g} % = {sustained_vcpu(ex):g} vCPU "
+                     "for requests)")
+    if without and not with_baseline:
+        notes.append("burstable (T-family) instances are treated as fully usable vCPUs; "
+                     "check their CPU credit baseline for busy services")
+    elif without:
+        shown = ", ".join(without[:5]) + (f" and {len(without) - 5} more" if len(without) > 5 else "")
+        notes.append(f"burstable types without baseline_cpu_percent ({shown}) are treated as fully usable vCPUs; "
+                     "check their CPU credit baseline for busy services")
+    return notes
+
+
 def vm_size(service: Service, catalogue: Catalogue) -> tuple[float, float]:
     """Return (vCPU, GiB) of the VM one replica needs: request + guest OS footprint, rounded."""
     vm = catalogue.overheads.vm
@@ -348,11 +384,10 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str, term
                 if hyp:
                     lines.append(hyp)
                 name = inst.name if os_name == LINUX else f"{inst.name} ({os_name})"
-                offers.append(HostOffer(name, inst, os_name, inst.vcpu, inst.memory_gib, 1, tuple(lines),
+                # the VM's vCPU need must fit within the instance's baseline (burstable types)
+                offers.append(HostOffer(name, inst, os_name, sustained_vcpu(inst), inst.memory_gib, 1, tuple(lines),
                                         _group_options(catalogue, guest.get(os_name, []), machine, os_name, term)))
-        if any(i.burstable for i in catalogue.instance_types):
-            notes.append("burstable (T-family) instances are treated as fully usable vCPUs; "
-                         "check their CPU credit baseline for busy services")
+        notes += burstable_notes(_bases(catalogue, strat.hosts))
     else:
         known = {LINUX} | set(guest)
         errors = _os_errors(fleet, known, f"{catalogue_path} (strategies.vm-per-service.guest_os)")
@@ -458,13 +493,15 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
                 lines.append(_licence_line(catalogue, lic, host_licence_units(lic, machine), term))
             max_pods = base.max_pods or co.default_max_pods
             raw_vcpu = base.vcpu if isinstance(base, InstanceType) else base.hardware_threads
+            # a burstable node sustains only its CPU baseline; reservations are still counted per core
+            capacity = sustained_vcpu(base) if isinstance(base, InstanceType) else raw_vcpu
             res_vcpu, res_mem = kube_reserved(co.node_reservation, raw_vcpu, base.memory_gib, max_pods)
             extra = co.node_os.get(pool)
             if extra:
                 res_vcpu += extra.vcpu
                 res_mem += extra.memory_gib
             # DaemonSet pods run on every node: they come off the allocatable capacity first
-            vcpu = max(0.0, raw_vcpu - res_vcpu - fleet.daemonset_vcpu) * util
+            vcpu = max(0.0, capacity - res_vcpu - fleet.daemonset_vcpu) * util
             mem = max(0.0, base.memory_gib - res_mem - fleet.daemonset_memory_gib) * util
             slots = max(0, max_pods - fleet.daemonset_pods)
             name = base.name if pool == LINUX else f"{base.name} ({pool})"
@@ -487,7 +524,8 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
     def compatible(shape: ReplicaShape, offer: HostOffer) -> bool:
         return offer.pool == shape.pool and _arch_ok(shape.service, offer)
 
-    model = _finish(CONTAINER_DENSITY, fleet, catalogue_path, offers, shapes, compatible, plan_lines, [])
+    notes = burstable_notes(_bases(catalogue, strat.hosts))
+    model = _finish(CONTAINER_DENSITY, fleet, catalogue_path, offers, shapes, compatible, plan_lines, notes)
     return replace(model, term=term)
 
 

@@ -330,6 +330,8 @@ def _expected(kind: str, loc: tuple[Any, ...], ctx: dict[str, Any]) -> str | Non
         "less_than": "<",
         "less_than_equal": "<=",
     }
+    if kind in bounds and loc and loc[-1] == "baseline_cpu_percent":
+        return "a percentage of each vCPU above 0 and at most 100 (e.g. 20 for t3.medium)"
     if kind in bounds:
         key = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le"}[kind]
         return f"a number {bounds[kind]} {_number(ctx[key])}"

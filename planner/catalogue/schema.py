@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Period = Literal["hour", "month", "year", "once", "kwh"]  # kwh: electricity only
 LicenceUnit = Literal[
@@ -73,7 +73,21 @@ class InstanceType(Strict):
     max_pods: int | None = Field(default=None, ge=1)
     arch: Arch = "x86_64"
     burstable: bool = False
+    # CPU a burstable type sustains, in percent of each vCPU (its CPU credit baseline).
+    # None = every vCPU is counted as fully usable. Only for burstable: true.
+    baseline_cpu_percent: float | None = Field(default=None, gt=0, le=100)
     os_prices: dict[str, Price] = Field(default_factory=dict)  # per-OS override of os_pricing
+
+    @field_validator("baseline_cpu_percent")
+    @classmethod
+    def _baseline_only_on_burstable(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("burstable") is False:
+            raise ValueError(
+                f"got {value:g} on a type without burstable: true; expected baseline_cpu_percent only on "
+                "burstable types (set burstable: true, or remove baseline_cpu_percent: this type's "
+                "vCPUs are fully usable)"
+            )
+        return value
 
 
 class OsPriceRule(Strict):

@@ -33,7 +33,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner import __version__
-from planner.catalogue.schema import Price
+from planner.catalogue.schema import Catalogue, Price
 from planner.pipeline import PlanningResult
 from planner.plans import Plan, PlannedHost
 from planner.price_refs import resolve
@@ -449,6 +449,25 @@ def _prices_sheet(wb: Workbook, st: Styles, result: PlanningResult) -> dict[str,
     return rows
 
 
+def _burstable_rows(cat: Catalogue) -> list[tuple[str, Any] | str]:
+    """Return the Assumptions rows on how burstable instance types were sized."""
+    burstable = [t for t in cat.instance_types if t.burstable]
+    with_baseline = [t for t in burstable if t.baseline_cpu_percent is not None]
+    rows: list[tuple[str, Any] | str] = []
+    if with_baseline:
+        rows.append(("Burstable instances", "sized at their CPU credit baseline: vCPU × baseline % is offered to CPU "
+                                            "requests (then reservations and the utilisation target as for any host)"))
+        by_pct: dict[float, list[str]] = {}
+        for t in with_baseline:
+            by_pct.setdefault(t.baseline_cpu_percent or 0.0, []).append(t.name)
+        rows.append(("Baseline CPU per vCPU", "; ".join(f"{pct:g} %: {', '.join(names)}"
+                                                        for pct, names in sorted(by_pct.items()))))
+    without = [t.name for t in burstable if t.baseline_cpu_percent is None]
+    if without:
+        rows.append(("Burstable instances without a baseline", "every vCPU treated as usable: " + ", ".join(without)))
+    return rows
+
+
 def _assumptions_sheet(wb: Workbook, st: Styles, result: PlanningResult) -> None:
     ws = wb.create_sheet("Assumptions")
     cat = result.catalogue
@@ -458,6 +477,7 @@ def _assumptions_sheet(wb: Workbook, st: Styles, result: PlanningResult) -> None
         st.note)
     rows: list[tuple[str, Any] | str] = ["Overheads"]
     rows.append(("Target utilisation (share of allocatable capacity a plan may use)", ov.target_utilisation))
+    rows += _burstable_rows(cat)
     for os_name, fp in sorted(ov.vm.guest_os.items()):
         rows.append((f"VM guest OS footprint: {os_name}", f"{fp.vcpu:g} vCPU, {fp.memory_gib:g} GiB per VM"))
     if ov.vm.sizes:
