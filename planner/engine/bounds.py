@@ -125,6 +125,27 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
     empty = AggregateLP(float(inst.problem.fixed_plan_cost), np.zeros((n_s, n_t)), np.zeros(n_t))
     if n_s == 0:
         return empty
+    highs, pairs, n_y = _build_aggregate_model(inst, time_limit)
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return AggregateLP(None, np.zeros((n_s, n_t)), np.zeros(n_t))
+    x = np.array(highs.getSolution().col_value)
+    objective = float(highs.getInfo().objective_function_value)
+    y = np.zeros((n_s, n_t))
+    for j, (s, t) in enumerate(pairs):
+        y[s, t] = x[j]
+    bound = shade(float(inst.problem.fixed_plan_cost) + objective)
+    duals = np.array(highs.getSolution().row_dual[:n_s], dtype=float)
+    return AggregateLP(bound, y, x[n_y:n_y + n_t], duals)
+
+
+def _build_aggregate_model(inst: Instance, time_limit: float) -> tuple[highspy.Highs, list[tuple[int, int]], int]:
+    """Build the aggregate LP above (rows place_all__s first).
+
+    Columns: y (one per compatible pair, in ``pairs`` order), then n per type, then z, c
+    per licensed (group, type). Return (model, pairs, number of y columns).
+    """
+    n_s, n_t = inst.n_groups, inst.n_types
     pairs = [(s, t) for s in range(n_s) for t in range(n_t) if inst.fit_alone[s, t] > 0]
     n_y = len(pairs)
     # Licensed (group L, type t) pairs get a z and a c column each, after y and n.
@@ -162,7 +183,8 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
         by_group.setdefault(s, []).append(j)
         by_type.setdefault(t, []).append(j)
     for s in range(n_s):
-        add_row([(j, 1.0) for j in by_group.get(s, [])], float(inst.group_count[s]), float(inst.group_count[s]))
+        count = float(inst.group_count[s])
+        add_row([(j, 1.0) for j in by_group.get(s, [])], count, count)
     for t in range(n_t):
         js = by_type.get(t, [])
         if not js:
@@ -193,17 +215,7 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
     highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
     matrix = _csr(rows, cols, vals, len(lower), n_cols)
     highs.addRows(len(lower), np.array(lower), np.array(upper), matrix[2].size, matrix[0], matrix[1], matrix[2])
-    highs.run()
-    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return AggregateLP(None, np.zeros((n_s, n_t)), np.zeros(n_t))
-    x = np.array(highs.getSolution().col_value)
-    objective = float(highs.getInfo().objective_function_value)
-    y = np.zeros((n_s, n_t))
-    for j, (s, t) in enumerate(pairs):
-        y[s, t] = x[j]
-    bound = shade(float(inst.problem.fixed_plan_cost) + objective)
-    duals = np.array(highs.getSolution().row_dual[:n_s], dtype=float)
-    return AggregateLP(bound, y, x[n_y:n_y + n_t], duals)
+    return highs, pairs, n_y
 
 
 def _csr(

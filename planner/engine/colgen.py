@@ -51,6 +51,10 @@ KNAPSACK_NODE_LIMIT = 3000
 EXACT_SMOOTHING = 0.5
 # Relative distance between the valid bound and the master LP value at which CG stops.
 CG_TOLERANCE = 1e-4
+# Diving without a whole column: round up columns with lambda >= DIVE_ROUND_UP, at most
+# DIVE_FIX_SHARE of the hosts the residual LP still opens (at least the largest one).
+DIVE_ROUND_UP = 0.6
+DIVE_FIX_SHARE = 0.1
 # Exact pricing also runs the MIP when the master improved less than this since the last exact round.
 STALL_RTOL = 1e-3
 
@@ -83,6 +87,8 @@ class ColumnGeneration:
     # Knapsack pricing, Wentges smoothing of exact pricing and stall-triggered MIPs.
     # Off = the earlier MIP-only pricing (kept for large instances, where the dive needs the time).
     enhanced: bool = True
+    partial: tuple[list[Bin], np.ndarray] | None = None
+    _dual_next: bool = True
 
     def __post_init__(self) -> None:
         inst = self.inst
@@ -93,9 +99,9 @@ class ColumnGeneration:
         for s in range(inst.n_groups):
             if inst.group_licence[s] >= 0:
                 self.group_rate[s] = rate[inst.group_licence[s]]
+        n = inst.n_groups
         self.master = new_highs(3600.0, self.seed)
         self.master.setOptionValue("solver", "simplex")
-        n = inst.n_groups
         self.master.addRows(n, self.demand, np.full(n, highspy.kHighsInf), 0, np.zeros(n, dtype=np.int32),
                             np.zeros(0, dtype=np.int32), np.zeros(0))
         self.types = [t for t in range(inst.n_types) if self.usable[t]]
@@ -123,7 +129,11 @@ class ColumnGeneration:
         self.master.setOptionValue(
             "time_limit", self.master.getRunTime() + max(0.05, self.deadline - time.perf_counter())
         )
+        # Dual simplex after a fresh start or new right-hand sides; primal simplex after new
+        # columns only (the basis stays primal feasible: a few pivots instead of thousands).
+        self.master.setOptionValue("simplex_strategy", 1 if self._dual_next else 4)
         self.master.run()
+        self._dual_next = False
         if self.master.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         sol = self.master.getSolution()
@@ -136,6 +146,7 @@ class ColumnGeneration:
         self.demand = demand.astype(float)
         n = self.inst.n_groups
         self.master.changeRowsBounds(n, np.arange(n, dtype=np.int32), self.demand, np.full(n, highspy.kHighsInf))
+        self._dual_next = True
 
     # ----- pricing --------------------------------------------------------------
     def greedy_price(self, duals: np.ndarray, true_duals: np.ndarray | None = None) -> int:
@@ -351,10 +362,15 @@ class ColumnGeneration:
         return self.best_bound
 
     def dive(self, stop_at: float, pricing_rounds: int = 3) -> list[Bin] | None:
-        """Return a plan by fixing columns of the LP solution step by step (None if out of time)."""
+        """Return a plan by fixing columns of the LP solution step by step (None if out of time).
+
+        When time runs out, the hosts fixed so far and the demand still to place are
+        kept in ``partial`` (fixed bins, residual counts) so the caller can complete them.
+        """
         inst = self.inst
         residual = inst.group_count.astype(np.int64).copy()
         fixed: list[Bin] = []
+        self.partial = (fixed, residual)
         while residual.sum() > 0:
             if time.perf_counter() > stop_at:
                 return None
@@ -371,7 +387,10 @@ class ColumnGeneration:
             order = sorted(range(len(lam)), key=lambda j: (-lam[j], j))
             picks: list[tuple[int, int]] = [(j, int(np.floor(lam[j] + 1e-6))) for j in order if lam[j] >= 1 - 1e-6]
             if not picks:
-                picks = [(order[0], 1)]
+                # No whole column: round up the largest ones (a few at once on big residuals).
+                hosts_left = float(lam.sum())
+                many = max(1, int(DIVE_FIX_SHARE * hosts_left))
+                picks = [(j, 1) for j in order[:many] if lam[j] >= DIVE_ROUND_UP] or [(order[0], 1)]
             progress_made = False
             for j, copies in picks:
                 column = self.columns[j]

@@ -27,9 +27,9 @@ def ffd_packing(problem: PackingProblem) -> tuple[HostLoad, ...]:
     return inst.to_host_loads(best_ffd(inst))
 
 
-def best_ffd(inst: Instance, type_mask: np.ndarray | None = None) -> list[Bin]:
-    """Return the cheapest right-sized plan over all FFD variants."""
-    if inst.n_groups == 0:
+def best_ffd(inst: Instance, type_mask: np.ndarray | None = None, demand: np.ndarray | None = None) -> list[Bin]:
+    """Return the cheapest right-sized plan over all FFD variants (for ``demand``, default every replica)."""
+    if inst.n_groups == 0 or (demand is not None and demand.sum() == 0):
         return []
     usable = ~dominated_types(inst) if type_mask is None else type_mask.copy()
     # A dominated type may still be the only home of some group: never drop those.
@@ -50,11 +50,11 @@ def best_ffd(inst: Instance, type_mask: np.ndarray | None = None) -> list[Bin]:
     orders = ["share"]
     if np.any(inst.group_licence >= 0):
         orders.append("licence")
-    if np.any(hosts_needed(inst) > 1):
+    if np.any(hosts_needed(inst, demand) > 1):
         orders.append("spread")
     for order in orders:
         for opening in openings:
-            bins = right_size(inst, ffd_run(inst, opening, usable, order), usable)
+            bins = right_size(inst, ffd_run(inst, opening, usable, order, demand), usable)
             cost = inst.plan_cost(bins)
             if best is None or cost < best[0] - 1e-9:
                 best = (cost, bins)
@@ -79,12 +79,14 @@ def _type_efficiency(inst: Instance, t: int, remaining: np.ndarray) -> float:
     return float(inst.type_fixed_cost[t]) * hosts
 
 
-def hosts_needed(inst: Instance) -> np.ndarray:
+def hosts_needed(inst: Instance, demand: np.ndarray | None = None) -> np.ndarray:
     """Return, per group, the fewest hosts its spread limit allows it on: ceil(count / max per host)."""
-    return -(-inst.group_count // np.maximum(inst.group_cap, 1))
+    count = inst.group_count if demand is None else np.asarray(demand, dtype=np.int64)
+    return -(-count // np.maximum(inst.group_cap, 1))
 
 
-def group_order(inst: Instance, reference: int | None, order: str = "share") -> list[int]:
+def group_order(inst: Instance, reference: int | None, order: str = "share",
+                demand: np.ndarray | None = None) -> list[int]:
     """Return group indices in FFD order (ties by index).
 
     ``share``: decreasing dominant share; ``licence``: licensed groups first, then by
@@ -98,7 +100,7 @@ def group_order(inst: Instance, reference: int | None, order: str = "share") -> 
     if order == "licence":
         return sorted(range(inst.n_groups), key=lambda s: (-int(inst.group_licence[s]), -share[s], s))
     if order == "spread":
-        needed = hosts_needed(inst)
+        needed = hosts_needed(inst, demand)
         return sorted(range(inst.n_groups), key=lambda s: (-int(needed[s]), -share[s], s))
     return sorted(range(inst.n_groups), key=lambda s: (-share[s], s))
 
@@ -177,11 +179,12 @@ class _OpenHosts:
         return remaining - int(take.sum())
 
 
-def ffd_run(inst: Instance, opening: int | None, usable: np.ndarray, order: str = "share") -> list[Bin]:
+def ffd_run(inst: Instance, opening: int | None, usable: np.ndarray, order: str = "share",
+            demand: np.ndarray | None = None) -> list[Bin]:
     """Return one FFD plan; new hosts are of type ``opening`` when it fits, else the most efficient type."""
     hosts = _OpenHosts(inst)
-    remaining = inst.group_count.copy()
-    for s in group_order(inst, opening, order):
+    remaining = (inst.group_count if demand is None else np.asarray(demand, dtype=np.int64)).copy()
+    for s in group_order(inst, opening, order, demand):
         left = hosts.place_first_fit(s, int(remaining[s]))
         while left > 0:
             t = _choose_new_type(inst, s, opening, usable, remaining)

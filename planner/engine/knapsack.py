@@ -130,6 +130,17 @@ def solve_knapsack(
 
     def dfs(d: int, r1: float, r2: float, r3: int, val: float) -> bool:
         nonlocal best_value, nodes
+        # Classes that no longer fit are passed over without branching (not counted as nodes).
+        while d < n and r3 > 0:
+            a, b, units, _ = classes[d]
+            kmax = min(len(units), r3)
+            if a > 0:
+                kmax = min(kmax, int(r1 / a))
+            if b > 0:
+                kmax = min(kmax, int(r2 / b))
+            if kmax > 0:
+                break
+            d += 1
         nodes += 1
         if nodes > node_limit:
             return False
@@ -140,12 +151,6 @@ def solve_knapsack(
             return True
         if val + upper(d, r1, r2, r3) <= best_value + eps:
             return True
-        a, b, units, _ = classes[d]
-        kmax = min(len(units), r3)
-        if a > 0:
-            kmax = min(kmax, int(r1 / a))
-        if b > 0:
-            kmax = min(kmax, int(r2 / b))
         pre = prefix[d]
         for k in range(kmax, -1, -1):
             counts[d] = k

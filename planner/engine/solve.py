@@ -230,9 +230,14 @@ def _run_colgen(
             + ("LP converged" if cg.converged else "stopped early (Farley bound)")
         )
     bins = cg.dive(deadline)
-    if bins is None:
-        notes.append("column-generation dive ran out of time")
-    incumbent.offer(bins, "cg-dive")
+    method = "cg-dive"
+    if bins is None and cg.partial is not None:
+        # Out of time: keep the hosts the dive fixed and place the rest first-fit-decreasing.
+        fixed, residual = cg.partial
+        bins = fixed + best_ffd(inst, usable, residual)
+        method = "cg-dive+ffd"
+        notes.append(f"column-generation dive ran out of time; {len(fixed)} hosts fixed, the rest placed by FFD")
+    incumbent.offer(bins, method)
     report("cg-dive", incumbent.cost, cg_bound)
     if time.perf_counter() < deadline - 1.0:
         before = incumbent.cost
