@@ -47,7 +47,7 @@ CG_ROOT_SHARE = 0.4
 # is quick (1k-replica benchmark: 222 groups). Above it (5k: 962 groups) the new
 # pricing left the dive without time, so the earlier scheme is kept.
 CG_SMALL_GROUPS = 400
-CG_ROOT_SHARE_SMALL = 0.75
+CG_ROOT_SHARE_SMALL = 0.5
 
 
 class Incumbent:
