@@ -51,10 +51,12 @@ KNAPSACK_NODE_LIMIT = 3000
 EXACT_SMOOTHING = 0.5
 # Relative distance between the valid bound and the master LP value at which CG stops.
 CG_TOLERANCE = 1e-4
-# Diving without a whole column: round up columns with lambda >= DIVE_ROUND_UP, at most
-# DIVE_FIX_SHARE of the hosts the residual LP still opens (at least the largest one).
-DIVE_ROUND_UP = 0.6
-DIVE_FIX_SHARE = 0.1
+# Diving without a whole column: round up columns with lambda >= DIVE_ROUND_UP whose content
+# the residual still needs (at least DIVE_KEEP of their replicas), at most DIVE_FIX_SHARE of
+# the hosts the residual LP still opens (at least the largest column).
+DIVE_ROUND_UP = 0.2
+DIVE_KEEP = 0.95
+DIVE_FIX_SHARE = 0.03
 # Exact pricing also runs the MIP when the master improved less than this since the last exact round.
 STALL_RTOL = 1e-3
 
@@ -88,6 +90,8 @@ class ColumnGeneration:
     # Off = the earlier MIP-only pricing (kept for large instances, where the dive needs the time).
     enhanced: bool = True
     partial: tuple[list[Bin], np.ndarray] | None = None
+    # Off: the root only generates columns greedily for the dive and proves no bound.
+    exact_pricing: bool = True
     _dual_next: bool = True
 
     def __post_init__(self) -> None:
@@ -140,6 +144,33 @@ class ColumnGeneration:
         duals = np.maximum(np.array(sol.row_dual), 0.0)
         lam = np.array(sol.col_value)
         return float(self.master.getInfo().objective_function_value), duals, lam
+
+    def compact(self, keep_best: int, protected: int = 0) -> None:
+        """Rebuild the master with fewer columns: the first ``protected`` ones, those in the
+        current LP solution and the ``keep_best`` with the smallest reduced cost.
+
+        Re-solves get slow as columns pile up; the dive needs only the promising ones.
+        """
+        if len(self.columns) <= keep_best + protected:
+            return
+        solved = self.solve_master()
+        if solved is None:
+            return
+        _, _, lam = solved
+        reduced = np.array(self.master.getSolution().col_dual)
+        keep = set(range(min(protected, len(self.columns))))
+        keep |= {int(j) for j in np.flatnonzero(lam > 1e-9)}
+        keep |= {int(j) for j in np.argsort(reduced, kind="stable")[:keep_best]}
+        columns = [self.columns[j] for j in sorted(keep)]
+        n = self.inst.n_groups
+        self.master = new_highs(3600.0, self.seed)
+        self.master.setOptionValue("solver", "simplex")
+        self.master.addRows(n, self.demand, np.full(n, highspy.kHighsInf), 0, np.zeros(n, dtype=np.int32),
+                            np.zeros(0, dtype=np.int32), np.zeros(0))
+        self._dual_next = True
+        self.columns, self.seen = [], set()
+        for column in columns:
+            self.add_column(column.type_index, column.counts)
 
     def set_demand(self, demand: np.ndarray) -> None:
         """Change the cover right-hand sides (residual demand while diving)."""
@@ -323,6 +354,10 @@ class ColumnGeneration:
                 smoothed = duals
                 added = self.greedy_price(duals)
             center = smoothed
+            if not self.exact_pricing:
+                if added == 0:
+                    break  # greedy pricing is exhausted: the columns are what the dive needs
+                continue
             now = time.perf_counter()
             # Exact pricing when greedy is stuck, and now and then for a Farley bound.
             if added == 0 or now - last_exact > 5.0:
@@ -385,12 +420,29 @@ class ColumnGeneration:
                 return None
             _, _, lam = solved
             order = sorted(range(len(lam)), key=lambda j: (-lam[j], j))
+            # Whole columns first; then columns whose content the residual still needs almost
+            # whole are rounded up together (largest lambda first), up to a share of the hosts
+            # the residual LP opens.
             picks: list[tuple[int, int]] = [(j, int(np.floor(lam[j] + 1e-6))) for j in order if lam[j] >= 1 - 1e-6]
-            if not picks:
-                # No whole column: round up the largest ones (a few at once on big residuals).
-                hosts_left = float(lam.sum())
-                many = max(1, int(DIVE_FIX_SHARE * hosts_left))
-                picks = [(j, 1) for j in order[:many] if lam[j] >= DIVE_ROUND_UP] or [(order[0], 1)]
+            trial = residual.copy()
+            for j, copies in picks:
+                for g, n in self.columns[j].counts.items():
+                    trial[g] -= min(n * copies, int(trial[g]))
+            many = max(1, int(DIVE_FIX_SHARE * float(lam.sum())))
+            rounded = 0
+            for j in order:
+                if rounded >= many or lam[j] < DIVE_ROUND_UP:
+                    break
+                if lam[j] - np.floor(lam[j] + 1e-6) < DIVE_ROUND_UP:
+                    continue  # (nearly) whole: already taken above
+                counts = self.columns[j].counts
+                kept = sum(min(n, int(trial[g])) for g, n in counts.items())
+                if kept >= DIVE_KEEP * sum(counts.values()):
+                    picks.append((j, 1))
+                    rounded += 1
+                    for g, n in counts.items():
+                        trial[g] -= min(n, int(trial[g]))
+            picks = picks or [(order[0], 1)]
             progress_made = False
             for j, copies in picks:
                 column = self.columns[j]

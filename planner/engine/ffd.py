@@ -22,9 +22,14 @@ _MAX_OPENING_TYPES_LARGE = 10
 
 
 def ffd_packing(problem: PackingProblem) -> tuple[HostLoad, ...]:
-    """Return the best FFD plan for ``problem`` as canonical HostLoads."""
-    inst = build_instance(problem)
-    return inst.to_host_loads(best_ffd(inst))
+    """Return the best FFD plan for ``problem`` as canonical HostLoads (each independent pool apart)."""
+    from planner.engine.components import split_pools
+
+    hosts: list[HostLoad] = []
+    for pool in split_pools(problem):
+        inst = build_instance(pool)
+        hosts += inst.to_host_loads(best_ffd(inst))
+    return tuple(sorted(hosts, key=lambda h: (h.host_type, sorted(h.items.items()))))
 
 
 def best_ffd(inst: Instance, type_mask: np.ndarray | None = None, demand: np.ndarray | None = None) -> list[Bin]:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from planner.engine.bounds import aggregate_lp_bound
 from planner.engine.colgen import ColumnGeneration
+from planner.engine.components import split_pools
 from planner.engine.ffd import best_ffd, lp_guided_packing, right_size
 from planner.engine.highs_setup import use_threads
 from planner.engine.improve import lns_improve
@@ -39,6 +41,10 @@ ProgressFn = Callable[[str, float, float | None, float | None], None]
 MILP_MAX_ASSIGN_VARS = 25_000
 # Spread rows x <= fit * open are added only below this size (they grow the LP).
 MILP_STRONG_LINK_VARS = 12_000
+# Columns kept for the dive on large instances (re-solves slow down as columns pile up).
+DIVE_COLUMNS = 1500
+# Greedy pricing rounds per dive step on large instances (each re-solve is slow there).
+DIVE_PRICING_ROUNDS_LARGE = 1
 # Share of the remaining time the column-generation root may use before diving.
 CG_ROOT_SHARE = 0.4
 # Up to this many item groups CG uses knapsack pricing, Wentges smoothing from the
@@ -90,7 +96,10 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
         return Packing((), cost, cost, "optimal", cost, elapsed(), "empty")
     if all(t.max_items == 1 for t in problem.host_types):
         return _one_item_per_host(problem, elapsed, report)
-    inst = build_instance(problem)
+    inst = build_instance(problem)  # raises InfeasibleError listing every item that fits nowhere
+    pools = split_pools(problem)
+    if len(pools) > 1:
+        return _solve_pools(problem, pools, options, progress)
     use_threads(options.threads)
     notes: list[str] = []
     incumbent = Incumbent(inst)
@@ -124,6 +133,55 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
                                              aggregate.group_duals))
 
     return _finish(inst, options, incumbent, heuristic_cost, bound, elapsed(), notes)
+
+
+def _solve_pools(problem: PackingProblem, pools: list[PackingProblem], options: SolveOptions,
+                 progress: ProgressFn | None) -> Packing:
+    """Solve independent pools one by one and add them up (components.py).
+
+    The time limit is shared in proportion to replicas (at least half an equal split),
+    smallest pool first, so time a small pool leaves unused goes to the larger ones. Costs and bounds add up; the
+    first-fit-decreasing cost is that of ``ffd_packing`` (which splits the same way), up to
+    float rounding.
+    """
+    began = time.perf_counter()
+    sizes = [sum(max(0, g.count) for g in pool.items) for pool in pools]
+    order = sorted(range(len(pools)), key=lambda i: (sizes[i], i))
+    results: dict[int, Packing] = {}
+    for k, i in enumerate(order):
+        left = options.time_limit - (time.perf_counter() - began)
+        # In proportion to replicas, but at least half an equal split: small pools often
+        # need a MILP to close their gap, and what they leave unused flows on.
+        pools_left = len(order) - k
+        share = left * max(sizes[i] / max(1, sum(sizes[j] for j in order[k:])), 0.5 / pools_left)
+        sub_options = replace(options, time_limit=max(0.5, share))
+
+        def sub_progress(phase: str, elapsed: float, best: float | None, bound: float | None,
+                         _label: str = f"pool {k + 1}/{len(pools)}") -> None:
+            if progress is not None:
+                progress(f"{_label}: {phase}", time.perf_counter() - began, None, None)
+
+        results[i] = solve_packing(pools[i], sub_options, sub_progress)
+    parts = [results[i] for i in range(len(pools))]
+    hosts = tuple(h for part in parts for h in part.hosts)
+    hosts = tuple(sorted(hosts, key=lambda h: (h.host_type, sorted(h.items.items()))))
+    cost = packing_cost(problem, hosts)
+    bound = min(cost, float(problem.fixed_plan_cost) + sum(part.lower_bound for part in parts))
+    gap = (cost - bound) / cost if cost > 0 else 0.0
+    status = "optimal" if gap <= options.gap + 1e-9 else "feasible"
+    notes = [f"{len(pools)} independent pools (no host type in common) solved one by one"]
+    for n, part in enumerate(parts, 1):
+        notes += [f"pool {n}: {note}" for note in part.notes]
+    return Packing(
+        hosts=hosts,
+        cost=cost,
+        lower_bound=bound,
+        status=status,
+        heuristic_cost=float(problem.fixed_plan_cost) + sum(part.heuristic_cost for part in parts),
+        solve_seconds=time.perf_counter() - began,
+        method="+".join(dict.fromkeys(part.method for part in parts)),
+        notes=tuple(notes),
+    )
 
 
 def _one_item_per_host(problem: PackingProblem, elapsed: Callable[[], float],
@@ -217,7 +275,7 @@ def _run_colgen(
     """Run column generation (bound) and a dive (plan); return the valid bound (or -inf)."""
     deadline = began + options.time_limit - _finish_margin(options.time_limit)
     small = inst.n_groups <= CG_SMALL_GROUPS
-    cg = ColumnGeneration(inst, usable, deadline, seed=options.seed, enhanced=small)
+    cg = ColumnGeneration(inst, usable, deadline, seed=options.seed, enhanced=small, exact_pricing=small)
     for b in incumbent.bins:
         cg.add_column(b.type_index, b.counts)
     share = CG_ROOT_SHARE_SMALL if small else CG_ROOT_SHARE
@@ -229,7 +287,9 @@ def _run_colgen(
             f"column generation: {cg.iterations} rounds, {len(cg.columns)} patterns, "
             + ("LP converged" if cg.converged else "stopped early (Farley bound)")
         )
-    bins = cg.dive(deadline)
+    if not small:
+        cg.compact(DIVE_COLUMNS, protected=len(incumbent.bins))
+    bins = cg.dive(deadline, pricing_rounds=3 if small else DIVE_PRICING_ROUNDS_LARGE)
     method = "cg-dive"
     if bins is None and cg.partial is not None:
         # Out of time: keep the hosts the dive fixed and place the rest first-fit-decreasing.
