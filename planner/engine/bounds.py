@@ -7,6 +7,7 @@ column-generation bound lives in ``colgen.py``; the MILP dual bound in ``milp.py
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import highspy
@@ -125,8 +126,15 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
     empty = AggregateLP(float(inst.problem.fixed_plan_cost), np.zeros((n_s, n_t)), np.zeros(n_t))
     if n_s == 0:
         return empty
+    began = time.perf_counter()
     highs, pairs, n_y = _build_aggregate_model(inst, time_limit)
     highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        # Very large pools: the spread rows (one per group and type) make the LP slow.
+        # Without them it is still a relaxation, so still a bound, and it solves in seconds.
+        left = max(5.0, time_limit - (time.perf_counter() - began))
+        highs, pairs, n_y = _build_aggregate_model(inst, left, spread_rows=False)
+        highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return AggregateLP(None, np.zeros((n_s, n_t)), np.zeros(n_t))
     x = np.array(highs.getSolution().col_value)
@@ -139,8 +147,10 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
     return AggregateLP(bound, y, x[n_y:n_y + n_t], duals)
 
 
-def _build_aggregate_model(inst: Instance, time_limit: float) -> tuple[highspy.Highs, list[tuple[int, int]], int]:
-    """Build the aggregate LP above (rows place_all__s first).
+def _build_aggregate_model(
+    inst: Instance, time_limit: float, spread_rows: bool = True
+) -> tuple[highspy.Highs, list[tuple[int, int]], int]:
+    """Build the aggregate LP above (rows place_all__s first; without spread rows if asked).
 
     Columns: y (one per compatible pair, in ``pairs`` order), then n per type, then z, c
     per licensed (group, type). Return (model, pairs, number of y columns).
@@ -194,7 +204,7 @@ def _build_aggregate_model(inst: Instance, time_limit: float) -> tuple[highspy.H
             [(j, inst.group_memory_gib[pairs[j][0]]) for j in js] + [(n_y + t, -inst.type_memory_gib[t])], -inf, 0.0
         )
         add_row([(j, 1.0) for j in js] + [(n_y + t, -float(inst.type_slots[t]))], -inf, 0.0)
-        for j in js:
+        for j in js if spread_rows else ():
             add_row([(j, 1.0), (n_y + t, -float(inst.fit_alone[pairs[j][0], t]))], -inf, 0.0)
     for lic, t, z in licensed:
         js = [j for j in by_type.get(t, []) if inst.group_licence[pairs[j][0]] == lic]
@@ -205,7 +215,7 @@ def _build_aggregate_model(inst: Instance, time_limit: float) -> tuple[highspy.H
             (np.ones(n_s), float(inst.type_slots[t])),
         ):
             add_row([(j, float(weight[pairs[j][0]])) for j in js] + [(z, -float(capacity))], -inf, 0.0)
-        for j in js:
+        for j in js if spread_rows else ():
             add_row([(j, 1.0), (z, -float(inst.fit_alone[pairs[j][0], t]))], -inf, 0.0)
         most = most_licensed_items(inst, np.flatnonzero(inst.group_licence == lic), t)
         for a, b in licence_cost_lines(inst, t, lic, most):

@@ -41,6 +41,9 @@ ProgressFn = Callable[[str, float, float | None, float | None], None]
 MILP_MAX_ASSIGN_VARS = 25_000
 # Spread rows x <= fit * open are added only below this size (they grow the LP).
 MILP_STRONG_LINK_VARS = 12_000
+# Share of the remaining time the aggregate LP (the bound of large pools) may take; past it
+# a smaller LP without spread rows gives the bound.
+AGGREGATE_LP_SHARE = 0.6
 # Columns kept for the dive on large instances (re-solves slow down as columns pile up).
 DIVE_COLUMNS = 1500
 # Greedy pricing rounds per dive step on large instances (each re-solve is slow there).
@@ -109,7 +112,7 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
     report("ffd", incumbent.cost, None)
 
     bound = float(problem.fixed_plan_cost)
-    aggregate = aggregate_lp_bound(inst, time_limit=max(1.0, 0.25 * remaining()))
+    aggregate = aggregate_lp_bound(inst, time_limit=max(1.0, AGGREGATE_LP_SHARE * remaining()))
     if aggregate.bound is not None:
         bound = max(bound, aggregate.bound)
     report("aggregate-lp", incumbent.cost, bound)

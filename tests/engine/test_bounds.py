@@ -57,3 +57,19 @@ def test_aggregate_bound_never_exceeds_the_optimum(problem: PackingProblem) -> N
     bound = aggregate_lp_bound(build_instance(problem)).bound
     assert bound is not None
     assert bound <= brute_force_cost(problem) + 1e-6
+
+
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(packing_problems(max_groups=3, max_types=3, max_count=2))
+def test_fallback_lp_without_spread_rows_is_weaker_but_valid(problem: PackingProblem) -> None:
+    """The LP used when the full one runs out of time never exceeds the full LP or the optimum."""
+    from planner.engine.bounds import _build_aggregate_model
+
+    inst = build_instance(problem)
+    values = []
+    for spread_rows in (True, False):
+        highs, _, _ = _build_aggregate_model(inst, 30.0, spread_rows=spread_rows)
+        highs.run()
+        values.append(problem.fixed_plan_cost + highs.getInfo().objective_function_value)
+    assert values[1] <= values[0] + 1e-6
+    assert values[1] <= brute_force_cost(problem) + 1e-6
