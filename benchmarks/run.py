@@ -3,7 +3,7 @@
 Each case runs in its own process (so peak memory is that case's alone) through the
 same library call the CLI makes, and prints one table::
 
-    python benchmarks/run.py                       # everything (about 45 minutes on 2 cores)
+    python benchmarks/run.py                       # everything (about 25 minutes on 2 cores)
     python benchmarks/run.py --sizes 200 1000      # only some generated sizes
     python benchmarks/run.py --no-shipped --catalogues pricing/aws.yaml
 
