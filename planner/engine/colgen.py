@@ -24,8 +24,11 @@ Farley's bound then holds at any iteration (valid early stop):
     pi.a <= cost(a) + max(0, P_t) and cost(a) >= fixed_cost_t > 0, so
     LB = pi.demand / max(1, max_t (1 + max(0, P_t) / fixed_cost_t)).
 
-Diving: fix columns with lambda >= 1 (or the largest lambda), trim them to the
-residual demand, re-solve with a few greedy pricing rounds, until all is placed.
+Diving: fix columns with lambda >= 1, and round up a few more whose content the
+residual still needs, trim them to the residual demand, re-solve with a few greedy
+pricing rounds, until all is placed; out of time, what was fixed is kept in
+``partial`` for the caller to complete. On large pools the root prices greedily only
+(``exact_pricing`` off) and the master is compacted before the dive.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """`solve_packing`: the engine's entry point, which runs the methods in order.
 
+0. Independent pools (no host type in common) are solved apart and added up.
 1. FFD (always; the plan we never do worse than) and the aggregate LP bound.
 2. Small models: the aggregated assignment MILP (HiGHS, or CBC on request),
    warm-started from the incumbent, within the remaining time.
@@ -50,11 +51,11 @@ DIVE_COLUMNS = 1500
 DIVE_PRICING_ROUNDS_LARGE = 1
 # Share of the remaining time the column-generation root may use before diving.
 CG_ROOT_SHARE = 0.4
-# Up to this many item groups CG uses knapsack pricing, Wentges smoothing from the
-# aggregate LP duals, and the root gets a larger share: there the CG LP gets close
-# enough for its (Farley) bound to beat the aggregate LP, and the dive that follows
-# is quick (1k-replica benchmark: 222 groups). Above it (5k: 962 groups) the new
-# pricing left the dive without time, so the earlier scheme is kept.
+# Up to this many item groups CG prices exactly (knapsack, MIP), with Wentges smoothing
+# from the aggregate LP duals, and the root gets a larger share: there the CG LP gets
+# close enough for its (Farley) bound to beat the aggregate LP (1k-replica benchmark:
+# 206 groups in its Linux pool). Above it (5k: 879 groups) the Farley bound never beat
+# the aggregate LP in the time limit, so the root prices greedily, for the dive only.
 CG_SMALL_GROUPS = 400
 CG_ROOT_SHARE_SMALL = 0.5
 
@@ -143,9 +144,9 @@ def _solve_pools(problem: PackingProblem, pools: list[PackingProblem], options: 
     """Solve independent pools one by one and add them up (components.py).
 
     The time limit is shared in proportion to replicas (at least half an equal split),
-    smallest pool first, so time a small pool leaves unused goes to the larger ones. Costs and bounds add up; the
-    first-fit-decreasing cost is that of ``ffd_packing`` (which splits the same way), up to
-    float rounding.
+    smallest pool first, so time a small pool leaves unused goes to the larger ones.
+    Costs and bounds add up; the first-fit-decreasing cost is that of ``ffd_packing``
+    (which splits the same way), up to float rounding.
     """
     began = time.perf_counter()
     sizes = [sum(max(0, g.count) for g in pool.items) for pool in pools]
@@ -160,7 +161,7 @@ def _solve_pools(problem: PackingProblem, pools: list[PackingProblem], options: 
         sub_options = replace(options, time_limit=max(0.5, share))
 
         def sub_progress(phase: str, elapsed: float, best: float | None, bound: float | None,
-                         _label: str = f"pool {k + 1}/{len(pools)}") -> None:
+                         _label: str = f"pool {i + 1}/{len(pools)}") -> None:
             if progress is not None:
                 progress(f"{_label}: {phase}", time.perf_counter() - began, None, None)
 
