@@ -87,8 +87,6 @@ class ColumnGeneration:
     converged: bool = False
     iterations: int = 0
     _pricers: dict[int, "_PricingMip"] = field(default_factory=dict)
-    knapsack_calls: int = 0
-    mip_calls: int = 0
     # Knapsack pricing, Wentges smoothing of exact pricing and stall-triggered MIPs.
     # Off = the earlier MIP-only pricing (kept for large instances, where the dive needs the time).
     enhanced: bool = True
@@ -106,14 +104,19 @@ class ColumnGeneration:
         for s in range(inst.n_groups):
             if inst.group_licence[s] >= 0:
                 self.group_rate[s] = rate[inst.group_licence[s]]
-        n = inst.n_groups
+        self._new_master()
+        self.types = [t for t in range(inst.n_types) if self.usable[t]]
+
+    # ----- master ---------------------------------------------------------------
+    def _new_master(self) -> None:
+        """Start an empty master LP: one cover row per group, no columns."""
+        n = self.inst.n_groups
         self.master = new_highs(3600.0, self.seed)
         self.master.setOptionValue("solver", "simplex")
         self.master.addRows(n, self.demand, np.full(n, highspy.kHighsInf), 0, np.zeros(n, dtype=np.int32),
                             np.zeros(0, dtype=np.int32), np.zeros(0))
-        self.types = [t for t in range(inst.n_types) if self.usable[t]]
+        self._dual_next = True
 
-    # ----- master ---------------------------------------------------------------
     def add_column(self, type_index: int, counts: dict[int, int]) -> bool:
         """Add a pattern (if new); return True when it was added."""
         counts = {g: n for g, n in counts.items() if n > 0}
@@ -165,12 +168,7 @@ class ColumnGeneration:
         keep |= {int(j) for j in np.flatnonzero(lam > 1e-9)}
         keep |= {int(j) for j in np.argsort(reduced, kind="stable")[:keep_best]}
         columns = [self.columns[j] for j in sorted(keep)]
-        n = self.inst.n_groups
-        self.master = new_highs(3600.0, self.seed)
-        self.master.setOptionValue("solver", "simplex")
-        self.master.addRows(n, self.demand, np.full(n, highspy.kHighsInf), 0, np.zeros(n, dtype=np.int32),
-                            np.zeros(0, dtype=np.int32), np.zeros(0))
-        self._dual_next = True
+        self._new_master()
         self.columns, self.seen = [], set()
         for column in columns:
             self.add_column(column.type_index, column.counts)
@@ -243,7 +241,6 @@ class ColumnGeneration:
                 solved = self._knapsack_price(t, duals, caps) if self.enhanced else None
                 if solved is not None:
                     patterns, min_rc_bound, exact = solved
-                    self.knapsack_calls += 1
                     profit_ub = min(profit_ub, -min_rc_bound)
                     if not exact and profit_ub > _RC_EPS:
                         unproven.append((t, caps, profit_ub))
@@ -263,7 +260,6 @@ class ColumnGeneration:
                 if pricer is None:
                     pricer = self._pricers[t] = _PricingMip(inst, t, self.seed)
                 counts, min_rc_bound = pricer.solve(duals, caps, per_type_seconds, min(stop_at, self.deadline))
-                self.mip_calls += 1
                 if counts and self._reduced_cost(t, counts, true_duals) < -_RC_EPS and self.add_column(t, counts):
                     added += 1
                 if min_rc_bound is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from planner.engine.components import split_pools
 from planner.engine.instance import Bin, Instance, build_instance, dominated_types, max_copies
 from planner.engine.problem import HostLoad, PackingProblem
 
@@ -23,8 +24,6 @@ _MAX_OPENING_TYPES_LARGE = 10
 
 def ffd_packing(problem: PackingProblem) -> tuple[HostLoad, ...]:
     """Return the best FFD plan for ``problem`` as canonical HostLoads (each independent pool apart)."""
-    from planner.engine.components import split_pools
-
     hosts: list[HostLoad] = []
     for pool in split_pools(problem):
         inst = build_instance(pool)
