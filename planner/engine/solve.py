@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from planner.engine.bounds import aggregate_lp_bound
+from planner.engine.bounds import aggregate_lp_bound, aggregate_mip_bound
 from planner.engine.colgen import ColumnGeneration
 from planner.engine.components import split_pools
 from planner.engine.ffd import best_ffd, lp_guided_packing, right_size
@@ -45,6 +45,10 @@ MILP_STRONG_LINK_VARS = 12_000
 # Share of the remaining time the aggregate LP (the bound of large pools) may take; past it
 # a smaller LP without spread rows gives the bound.
 AGGREGATE_LP_SHARE = 0.6
+# Share of the remaining time the aggregate MIP (whole host counts; a stronger bound) may
+# take, and how many times the LP's own solve time it needs to be worth starting.
+AGGREGATE_MIP_SHARE = 0.25
+AGGREGATE_MIP_LP_FACTOR = 4.0
 # Columns kept for the dive on large instances (re-solves slow down as columns pile up).
 DIVE_COLUMNS = 1500
 # Greedy pricing rounds per dive step on large instances (each re-solve is slow there).
@@ -113,7 +117,9 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
     report("ffd", incumbent.cost, None)
 
     bound = float(problem.fixed_plan_cost)
+    lp_began = elapsed()
     aggregate = aggregate_lp_bound(inst, time_limit=max(1.0, AGGREGATE_LP_SHARE * remaining()))
+    lp_seconds = elapsed() - lp_began
     if aggregate.bound is not None:
         bound = max(bound, aggregate.bound)
     report("aggregate-lp", incumbent.cost, bound)
@@ -125,6 +131,18 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
 
     def gap_closed() -> bool:
         return incumbent.cost - bound <= options.gap * incumbent.cost + 1e-9
+
+    mip_budget = AGGREGATE_MIP_SHARE * remaining()
+    if aggregate.bound is not None and not gap_closed() and mip_budget >= max(0.2, AGGREGATE_MIP_LP_FACTOR * lp_seconds):
+        mip = aggregate_mip_bound(inst, mip_budget, rel_gap=0.1 * options.gap, seed=options.seed)
+        if mip.bound is not None and mip.bound > bound:
+            bound = mip.bound
+            notes.append("aggregate MIP (whole host counts) "
+                         + ("solved" if mip.proven_optimal else "stopped at its time share")
+                         + f": bound {bound:,.2f}")
+        if mip.replicas_by_type is not None:
+            incumbent.offer(lp_guided_packing(inst, mip.replicas_by_type, hosts_by_type=mip.hosts_by_type), "mip-round")
+        report("aggregate-mip", incumbent.cost, bound)
 
     if not gap_closed() and remaining() > 0.5:
         usable, counts = milp_model_counts(inst, incumbent.cost, incumbent.bins)

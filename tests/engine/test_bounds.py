@@ -73,3 +73,41 @@ def test_fallback_lp_without_spread_rows_is_weaker_but_valid(problem: PackingPro
         values.append(problem.fixed_plan_cost + highs.getInfo().objective_function_value)
     assert values[1] <= values[0] + 1e-6
     assert values[1] <= brute_force_cost(problem) + 1e-6
+
+
+def test_whole_host_counts_lift_the_bound_above_the_lp() -> None:
+    """15 one-vCPU replicas on 10-vCPU hosts: the LP buys 1.5 hosts, any plan (and the MIP) two."""
+    from planner.engine.bounds import aggregate_mip_bound
+
+    host = HostType("host", 10.0, 100.0, 50, 100.0)
+    group = ItemGroup("svc", 15, 1.0, 1.0, 15, frozenset({"host"}), None)
+    inst = build_instance(PackingProblem((group,), (host,)))
+    lp = aggregate_lp_bound(inst).bound
+    mip = aggregate_mip_bound(inst, 10.0)
+    assert lp is not None and abs(lp - 150.0) <= 1e-3
+    assert mip.bound is not None and mip.proven_optimal
+    assert abs(mip.bound - 200.0) <= 1e-3
+
+
+def test_whole_licensed_hosts_count_in_the_mip_bound() -> None:
+    """Datacenter is a flat fee per licensed host: 3 replicas at most 2 per host license 2 hosts, not 1.5."""
+    from planner.engine.bounds import aggregate_mip_bound
+
+    problem = PackingProblem((_group(3, 2),), (_host((DATACENTER,)),))
+    mip = aggregate_mip_bound(build_instance(problem), 10.0)
+    assert mip.bound is not None
+    assert abs(mip.bound - 2 * (900.0 + 225.7)) <= 1e-2
+
+
+@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(packing_problems(max_groups=3, max_types=3, max_count=2))
+def test_aggregate_mip_bound_lies_between_the_lp_and_the_optimum(problem: PackingProblem) -> None:
+    """Whole host counts keep the model a relaxation: LP <= MIP bound <= brute-force optimum."""
+    from planner.engine.bounds import aggregate_mip_bound
+
+    inst = build_instance(problem)
+    lp = aggregate_lp_bound(inst).bound
+    mip = aggregate_mip_bound(inst, 10.0)
+    assert lp is not None and mip.bound is not None
+    assert mip.bound <= brute_force_cost(problem) + 1e-6
+    assert mip.bound >= lp - 1e-4 * max(1.0, abs(lp))
