@@ -14,7 +14,7 @@ import highspy
 import numpy as np
 
 from planner.engine.highs_setup import new_highs
-from planner.engine.instance import Instance, max_copies
+from planner.engine.instance import Instance, dominated_types, max_copies
 
 # Relative and absolute shading applied to LP optima before they count as bounds.
 BOUND_RTOL = 1e-7
@@ -127,13 +127,14 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
     if n_s == 0:
         return empty
     began = time.perf_counter()
-    highs, pairs, n_y = _build_aggregate_model(inst, time_limit)
+    types = ~dominated_types(inst)
+    highs, pairs, n_y = _build_aggregate_model(inst, time_limit, types=types)
     highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         # Very large pools: the spread rows (one per group and type) make the LP slow.
         # Without them it is still a relaxation, so still a bound, and it solves in seconds.
         left = max(5.0, time_limit - (time.perf_counter() - began))
-        highs, pairs, n_y = _build_aggregate_model(inst, left, spread_rows=False)
+        highs, pairs, n_y = _build_aggregate_model(inst, left, spread_rows=False, types=types)
         highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return AggregateLP(None, np.zeros((n_s, n_t)), np.zeros(n_t))
@@ -148,22 +149,26 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
 
 
 def _build_aggregate_model(
-    inst: Instance, time_limit: float, spread_rows: bool = True
+    inst: Instance, time_limit: float, spread_rows: bool = True, types: np.ndarray | None = None
 ) -> tuple[highspy.Highs, list[tuple[int, int]], int]:
     """Build the aggregate LP above (rows place_all__s first; without spread rows if asked).
+
+    ``types`` (a mask) leaves the other types out: pass the undominated ones, as some
+    optimal plan uses only those (``dominated_types``), so the optimum stays a bound.
 
     Columns: y (one per compatible pair, in ``pairs`` order), then n per type, then z, c
     per licensed (group, type). Return (model, pairs, number of y columns).
     """
     n_s, n_t = inst.n_groups, inst.n_types
-    pairs = [(s, t) for s in range(n_s) for t in range(n_t) if inst.fit_alone[s, t] > 0]
+    allowed = np.ones(n_t, dtype=bool) if types is None else np.asarray(types, dtype=bool)
+    pairs = [(s, t) for s in range(n_s) for t in range(n_t) if inst.fit_alone[s, t] > 0 and allowed[t]]
     n_y = len(pairs)
     # Licensed (group L, type t) pairs get a z and a c column each, after y and n.
     licensed: list[tuple[int, int, int]] = []  # (L, t, index of z; c is z + 1)
     for lic, name in enumerate(inst.licence_names):
         members = np.flatnonzero(inst.group_licence == lic)
         for t in range(n_t):
-            if inst.types[t].licence_options.get(name) and np.any(inst.fit_alone[members, t] > 0):
+            if allowed[t] and inst.types[t].licence_options.get(name) and np.any(inst.fit_alone[members, t] > 0):
                 licensed.append((lic, t, n_y + n_t + 2 * len(licensed)))
     n_cols = n_y + n_t + 2 * len(licensed)
     cost = np.zeros(n_cols)
@@ -270,7 +275,7 @@ def aggregate_mip_bound(inst: Instance, time_limit: float, rel_gap: float = 1e-5
     none = AggregateMIP(None, False, None, None)
     if n_s == 0:
         return none
-    highs, pairs, n_y = _build_aggregate_model(inst, time_limit)
+    highs, pairs, n_y = _build_aggregate_model(inst, time_limit, types=~dominated_types(inst))
     n_cols = highs.getNumCol()
     integrality = np.zeros(n_cols, dtype=np.int32)
     integrality[n_y:n_y + n_t] = 1  # host counts n[t]
