@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sys
 import time
 from datetime import datetime
@@ -17,17 +18,20 @@ from planner import __version__
 from planner.errors import PlannerError
 from planner.pipeline import PlanOptions, load_inputs, run_plan
 from planner.report.json_out import result_dict
-from planner.report.output import check_writable, workbook_path, write_atomically
+from planner.report.output import check_distinct, check_writable, workbook_path, write_outputs
 from planner.report.terminal import render_summary
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+# --spare-hosts above this is not a failure domain any fleet plans for (and each spare is a row).
+MAX_SPARE_HOSTS = 1000
 
 
 def parse_gap(text: str) -> float:
     """Return a relative gap from '0.1', '0.1%' (both percent)."""
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*%?\s*", text)
     if not m or float(m.group(1)) >= 100:
-        raise PlannerError(f"--gap {text!r}: expected a percentage such as 0.1 or 0.1%")
+        raise PlannerError(f"--gap {text!r}: expected a percentage from 0 up to (not including) 100, such as 0.1 or 0.1%")
     return float(m.group(1)) / 100.0
 
 
@@ -35,7 +39,7 @@ def parse_growth_option(text: str) -> float:
     """Return a growth fraction from '30%' or '30' (both percent)."""
     m = re.fullmatch(r"\s*([+-]?[0-9]*\.?[0-9]+)\s*%?\s*", text)
     if not m or not -100 < float(m.group(1)) <= 10000:
-        raise PlannerError(f"--growth {text!r}: expected a percentage such as 30%")
+        raise PlannerError(f"--growth {text!r}: expected a percentage above -100 and at most 10000, such as 30%")
     return float(m.group(1)) / 100.0
 
 
@@ -53,7 +57,7 @@ def plan(
     gap: Annotated[str, typer.Option(help="Stop when proven within this gap, in percent.")] = "0.1",
     growth: Annotated[str, typer.Option(help="Plan for growth: every replica's requests grow by this "
                                                 "percentage (a fleet 'growth' column overrides it per service).")] = "0%",
-    spare_hosts: Annotated[int, typer.Option("--spare-hosts", min=0,
+    spare_hosts: Annotated[int, typer.Option("--spare-hosts", min=0, max=MAX_SPARE_HOSTS,
                                              help="Keep spare capacity so that any N hosts can fail.")] = 0,
     commitment: Annotated[str, typer.Option(help="Price at on-demand, 1y or 3y commitment terms "
                                                  "(the catalogue's commitments).")] = "on-demand",
@@ -90,6 +94,12 @@ def plan(
         from planner.scenarios import check_currencies, parse_fx, run_scenarios
 
         main_pricing = pricing[0]
+        seen_catalogues: dict[Path, Path] = {}
+        for path in pricing:
+            earlier = seen_catalogues.setdefault(path.resolve(), path)
+            if earlier is not path:
+                raise PlannerError(f"--pricing {path}: the same catalogue as --pricing {earlier}; "
+                                   "expected each catalogue once")
         rates = parse_fx(fx)
         if len(pricing) > 1:
             check_currencies(pricing, rates)  # refuses mixed currencies before any solve
@@ -101,6 +111,7 @@ def plan(
         check_writable(xlsx, force)
         if json_path is not None:
             check_writable(json_path, force)
+            check_distinct([xlsx, json_path])
         result = _run(fleet, main_pricing, options, errors, quiet)
         optimal = result
         changes = sens = scen = None
@@ -117,13 +128,13 @@ def plan(
         from planner.report.workbook import write_workbook
 
         final = result
-        write_atomically(xlsx, lambda tmp: write_workbook(final, tmp, changes=changes, sensitivity=sens,
-                                                          scenarios=scen))
-        outputs = [xlsx]
+        targets = [(xlsx, lambda tmp: write_workbook(final, tmp, changes=changes, sensitivity=sens,
+                                                     scenarios=scen))]
         if json_path is not None:
             data = json.dumps(result_dict(result), indent=2)
-            write_atomically(json_path, lambda tmp: tmp.write_text(data, encoding="utf-8"))
-            outputs.append(json_path)
+            targets.append((json_path, lambda tmp: tmp.write_text(data, encoding="utf-8")))
+        write_outputs(targets)  # all or nothing: no workbook without its JSON
+        outputs = [path for path, _ in targets]
         extra_lines = [*(summary_lines(changes) if changes else []), *(sens.sentences() if sens else []),
                        *(scen.lines() if scen else [])]
     except PlannerError as err:
@@ -194,8 +205,14 @@ def convert(
     console.print(f"wrote [bold]{to}[/]: {len(fleet.services)} services, {fleet.total_replicas} replicas")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """Treat SIGTERM (timeout, kill) like Ctrl-C: stop, clean up, write nothing."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console-script entry point: `plan FLEET ...`, or `plan convert MANIFESTS --to fleet.csv`."""
+    signal.signal(signal.SIGTERM, _terminate)
     if len(sys.argv) > 1 and sys.argv[1] == "--version":
         print(f"planner {__version__}")
         return

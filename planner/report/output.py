@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from planner.errors import PlannerError
@@ -29,12 +29,16 @@ def workbook_path(out: Path | None, fleet: Path, pricing: Path, now: dt.datetime
     return out / name
 
 
+# Longest file name most file systems take (bytes); pathconf gives the real figure where it can.
+NAME_MAX = 255
+
+
 def check_writable(path: Path, force: bool) -> None:
     """Fail before any work when the target exists (without --force) or its folder can't be made."""
+    if path.is_dir():
+        raise PlannerError(f"{path} is a folder; expected a file path")
     if path.exists() and not force:
         raise PlannerError(f"{path} already exists; pass --force to overwrite it, or choose another --out")
-    if path.exists() and path.is_dir():
-        raise PlannerError(f"{path} is a folder; expected a file path")
     ancestor = path.parent  # fail before solving, not after; create nothing yet
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
@@ -42,33 +46,83 @@ def check_writable(path: Path, force: bool) -> None:
         raise PlannerError(f"cannot write {path}: {ancestor} is not a folder")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise PlannerError(f"cannot write {path}: no permission to write in {ancestor}")
+    try:
+        name_max = os.pathconf(ancestor, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        name_max = NAME_MAX
+    # The temporary file is named ".<stem>.<8 random>.<suffix>.tmp": it must fit too.
+    sizes = [len(part.encode("utf-8", "surrogateescape")) for part in path.parent.parts]
+    sizes.append(len(path.name.encode("utf-8", "surrogateescape")) + 14)
+    if max(sizes) > name_max:
+        raise PlannerError(f"cannot write {path}: a file or folder name in it is too long "
+                           f"(file names at most {name_max - 14} bytes, folder names {name_max}); "
+                           "choose a shorter --out")
 
 
-@contextlib.contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it into place only if the block succeeds."""
+def check_distinct(paths: list[Path]) -> None:
+    """Fail when two outputs are the same file, or one would be a folder holding another."""
+    resolved = [p.resolve() for p in paths]
+    for i, a in enumerate(resolved):
+        for j, b in enumerate(resolved):
+            if i < j and a == b:
+                raise PlannerError(f"{paths[i]} and {paths[j]} are the same file; expected different paths "
+                                   "for the workbook and the JSON")
+            if i != j and a in b.parents:
+                raise PlannerError(f"{paths[i]} would have to be a folder (it holds {paths[j]}); "
+                                   "expected a file path")
+
+
+def _file_mode(path: Path) -> int:
+    """Return the mode a new file gets from the umask, or the mode of the file it replaces."""
+    if path.is_file():
+        return path.stat().st_mode & 0o777
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_outputs(targets: list[tuple[Path, Callable[[Path], None]]]) -> None:
+    """Write every target to a temporary file beside it, then rename them all into place.
+
+    Nothing is renamed until every file is written, so a failure (or Ctrl-C) leaves no
+    output, no temporary file and no folder this call created. New files get the usual
+    umask mode (not mkstemp's 0600); a replaced file keeps its mode.
+    """
+    created: list[Path] = []
+    temps: list[tuple[Path, Path]] = []
+    done = False
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise PlannerError(f"cannot create folder {path.parent}: {err.strerror}") from None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
-    except OSError as err:
-        raise PlannerError(f"cannot write in {path.parent}: {err.strerror}") from None
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        try:
-            os.replace(tmp_path, path)
-        except OSError as err:
-            raise PlannerError(f"cannot write {path}: {err.strerror}") from None
+        for path, write in targets:
+            missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise PlannerError(f"cannot create folder {path.parent}: {err.strerror}") from None
+            created += reversed(missing)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
+            except OSError as err:
+                raise PlannerError(f"cannot write in {path.parent}: {err.strerror}") from None
+            os.close(fd)
+            temps.append((Path(tmp), path))
+            write(Path(tmp))
+            os.chmod(tmp, _file_mode(path))
+        for tmp, path in temps:
+            try:
+                os.replace(tmp, path)
+            except OSError as err:
+                raise PlannerError(f"cannot write {path}: {err.strerror}") from None
+        done = True
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        for tmp, _ in temps:
+            if tmp.exists():
+                tmp.unlink()
+        if not done:
+            for folder in reversed(created):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if still empty
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     """Run ``write(tmp)`` and move the result to ``path``; nothing is left behind on failure."""
-    with atomic_target(path) as tmp:
-        write(tmp)
+    write_outputs([(path, write)])
