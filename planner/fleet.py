@@ -17,7 +17,9 @@ The file format, in short (the README has the long version):
 - Other columns are ignored and listed in a note.
 - UTF-8 with or without BOM, LF or CRLF, quoted fields. Blank rows are skipped.
 - Whole numbers: ``replicas`` and ``max_per_host`` accept ``3`` and ``3.0``
-  (spreadsheets write the latter) but not ``3.5``.
+  (spreadsheets write the latter) but not ``3.5``, and at most 1,000,000
+  (``MAX_REPLICAS``, ``MAX_MAX_PER_HOST``). Numbers are ASCII digits only;
+  sizes are bounded by ``planner.units`` (CPU, memory).
 
 Every problem in the file is reported at once, in file order, one line each:
 ``{path}, row {n}, {column}: {found}; expected {expected}``. Row numbers are
@@ -40,9 +42,17 @@ from pathlib import Path
 from typing import TypeVar
 
 from planner.errors import InputError
-from planner.units import UnitError, format_cpu, format_memory, parse_cpu, parse_memory_gib
+from planner.units import (
+    UnitError,
+    format_cpu,
+    format_memory,
+    non_ascii_digit,
+    parse_cpu,
+    parse_memory_gib,
+    quote_excerpt,
+)
 
-__all__ = ["Fleet", "Service", "grow", "load_fleet", "parse_growth"]
+__all__ = ["MAX_MAX_PER_HOST", "MAX_REPLICAS", "Fleet", "Service", "grow", "load_fleet", "parse_growth"]
 
 _T = TypeVar("_T")
 
@@ -101,7 +111,11 @@ _HINTS = {
     "memory": ("mem", "ram", "memory_request", "requests_memory", "mem_mib", "memory_mb", "memory_gb"),
 }
 _ARCH = {"any": "any", "x86_64": "x86_64", "amd64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
-_WHOLE_RE = re.compile(r"^\d+(?:\.0*)?$")
+# ASCII digits only: Python's int() and regex \d also take Arabic-Indic and fullwidth digits.
+_WHOLE_RE = re.compile(r"^[0-9]+(?:\.0*)?$")
+# Realistic bounds: far above any real service, far below what overflows the engine's int64 arrays.
+MAX_REPLICAS = 1_000_000
+MAX_MAX_PER_HOST = 1_000_000
 _MAGIC = (
     (b"PK\x03\x04", "a zip archive (an .xlsx workbook?)"),
     (b"\xd0\xcf\x11\xe0", "an old-style Office file (an .xls workbook?)"),
@@ -356,12 +370,16 @@ def _read_row(
 
 def parse_growth(text: str) -> float:
     """Return a growth fraction from a percentage like ``30%`` (0.3) or ``-10%``."""
-    match = re.fullmatch(r"\s*([+-]?\d+(?:\.\d+)?)\s*%\s*", text)
+    match = re.fullmatch(r"\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*%\s*", text)
     if not match:
-        raise _Bad(f"growth {text!r}", "a percentage such as 30% (the % sign is required)")
+        odd = non_ascii_digit(text)
+        if odd is not None:
+            raise _Bad(f"growth {quote_excerpt(text)} has a digit that is not 0-9 ({odd!r}, U+{ord(odd):04X})",
+                       "a percentage such as 30%, in ASCII digits 0-9")
+        raise _Bad(f"growth {quote_excerpt(text)}", "a percentage such as 30% (the % sign is required)")
     value = float(match.group(1)) / 100.0
     if value <= -1 or value > 100:
-        raise _Bad(f"growth {text!r}", "a percentage above -100% and at most 10000%")
+        raise _Bad(f"growth {quote_excerpt(text)}", "a percentage above -100% and at most 10000%")
     return value
 
 
@@ -385,21 +403,30 @@ def _service_name(text: str) -> str:
 
 
 def _whole(text: str, column: str, *, required: bool) -> int:
-    """Return ``text`` as a whole number >= 1 ("3" and "3.0", not "3.5")."""
+    """Return ``text`` as a whole number from 1 to the column's maximum ("3" and "3.0", not "3.5")."""
     what = "a whole number of replicas >= 1" if column == "replicas" else "a whole number >= 1 (default 1)"
+    shown = quote_excerpt(text)
     if not text:
         if required:
             raise _Bad("empty", what)
         return 1
     if not _WHOLE_RE.match(text):
-        if re.match(r"^-\d", text):
-            raise _Bad(f"{text!r} is negative", what)
-        if re.match(r"^\d*\.\d+$", text):
-            raise _Bad(f"{text!r} is not a whole number", what)
-        raise _Bad(f"{text!r} is not a number", what)
-    value = int(text.split(".")[0])
+        odd = non_ascii_digit(text)
+        if odd is not None:
+            raise _Bad(f"{shown} has a digit that is not 0-9 ({odd!r}, U+{ord(odd):04X})", f"{what}, in ASCII digits 0-9")
+        if re.match(r"^-[0-9]", text):
+            raise _Bad(f"{shown} is negative", what)
+        if re.match(r"^[0-9]*\.[0-9]+$", text):
+            raise _Bad(f"{shown} is not a whole number", what)
+        raise _Bad(f"{shown} is not a number", what)
+    maximum = MAX_REPLICAS if column == "replicas" else MAX_MAX_PER_HOST
+    digits = text.split(".")[0].lstrip("0")
+    if len(digits) > len(str(maximum)) or int(digits or "0") > maximum:  # no int() of a 5000-digit string
+        noun = "replicas per service" if column == "replicas" else "replicas of a service per host"
+        raise _Bad(f"{shown} is too large", f"at most {maximum:,} {noun}")
+    value = int(digits or "0")
     if value < 1:
-        raise _Bad(f"{text!r} is zero", what + (" (remove a service that runs no replicas)" if required else ""))
+        raise _Bad(f"{shown} is zero", what + (" (remove a service that runs no replicas)" if required else ""))
     return value
 
 

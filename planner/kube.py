@@ -40,7 +40,11 @@ What becomes what:
 
 Every problem is reported at once as an ``InputError``, each line naming the
 file, document (and List item), line, kind and name, what was found and what
-was expected.
+was expected. Limits: replicas (and HPA min/max) at most 1,000,000; CPU and
+memory as ``planner.units`` bounds them, also for a pod's total; Lists nested at
+most ``MAX_LIST_DEPTH`` deep and never inside themselves (recursive YAML
+aliases); at most ``MAX_OBJECTS`` objects; too deeply nested JSON or YAML and
+numbers of more than 4300 digits are reported, not raised.
 """
 
 from __future__ import annotations
@@ -61,8 +65,17 @@ from typing import Any, Literal
 import yaml
 
 from planner.errors import InputError
-from planner.fleet import Fleet, Service
-from planner.units import UnitError, format_cpu, format_memory, parse_cpu, parse_memory_gib
+from planner.fleet import MAX_REPLICAS, Fleet, Service
+from planner.units import (
+    MAX_CPU_CORES,
+    MAX_MEMORY_GIB,
+    UnitError,
+    format_cpu,
+    format_memory,
+    parse_cpu,
+    parse_memory_gib,
+    quote_excerpt,
+)
 
 __all__ = ["is_kubernetes_input", "load_kubernetes_fleet", "write_fleet_csv"]
 
@@ -75,9 +88,16 @@ ARCH_KEYS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
 _ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
 _RESOURCES = ("cpu", "memory")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_ZERO_CPU_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)m?$")
-_ZERO_MEMORY_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)(?:[KMGTPE]i|[kKMGTPE]|[eE][+-]?\d+)?$")
-_BARE_NUMBER_RE = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
+# ASCII digits only ([0-9], not \d, which also matches Arabic-Indic and fullwidth digits).
+_ZERO_CPU_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)[mun]?$")
+_ZERO_MEMORY_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)(?:[KMGTPE]i|[kKMGTPE]|[eE][+-]?[0-9]+)?$")
+_BARE_NUMBER_RE = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+# Nested Lists deeper than this are not what kubectl or helm write (a recursive alias, or an attack).
+MAX_LIST_DEPTH = 16
+# Objects read from one input at most (YAML aliases can repeat a List exponentially).
+MAX_OBJECTS = 200_000
+_MAX_MILLICORES = MAX_CPU_CORES * 1000
+_MAX_BYTES = MAX_MEMORY_GIB * 2**30
 _MEMORY_UNITS = (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10), ("G", 10**9), ("M", 10**6), ("k", 10**3))
 
 
@@ -186,8 +206,11 @@ def _fmt(resource: str, amount: int) -> str:
 
 
 def _show(value: Any) -> str:
+    """Describe ``value`` for a message: short, whatever it is (a whole CSV file read as YAML, a 4000-digit number)."""
     if isinstance(value, str):
-        return repr(value)
+        return quote_excerpt(value)
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) > 40:
+        return f"a {len(str(value))}-digit number"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -267,6 +290,7 @@ class _Reader:
     objects: list[_Object] = field(default_factory=list)
 
     order: dict[Path, int] = field(default_factory=dict)  # file -> position in the input
+    visited: int = 0  # values looked at by collect (objects and Lists), capped at MAX_OBJECTS
     keys: list[tuple[int, int, tuple[int, ...], int]] = field(default_factory=list)  # sort keys of problems
 
     def problem(self, where: _Where | _Object | Path, text: str, doc: int = 0) -> None:
@@ -329,17 +353,25 @@ class _Reader:
                 self.problem(file, f"line {err.lineno}, column {err.colno}: JSON syntax error ({err.msg}); "
                                    "expected valid JSON, such as kubectl get ... -o json writes")
                 return
+            except RecursionError:
+                self.problem(file, "JSON nested too deeply to read (thousands of nested [ or {); expected "
+                                   "Kubernetes objects, such as kubectl get ... -o json writes")
+                return
+            except ValueError as err:  # e.g. an integer of more than 4300 digits
+                self.problem(file, f"a value cannot be read ({_value_error(err)}); expected valid JSON, such as "
+                                   "kubectl get ... -o json writes")
+                return
             yield _Where(file, None), data, None
             return
         loader = _LOADER(text)
-        doc = 0
+        doc = 0  # documents read in full: an error is always in document doc + 1
         try:
             while loader.check_node():
                 node = loader.get_node()
-                doc += 1
                 if node is None:
                     continue
-                data = loader.construct_document(node)
+                data = loader.construct_document(node)  # tags fail here, in the document just composed
+                doc += 1
                 if data is None:
                     continue  # an empty document (Helm renders these)
                 where = _Where(file, doc, line=node.start_mark.line + 1)
@@ -361,34 +393,61 @@ class _Reader:
             self.problem(file, f"{at}YAML syntax error in document {doc + 1}: {what}; expected {expected}", doc + 1)
         except yaml.YAMLError as err:
             self.problem(file, f"YAML error in document {doc + 1} ({err}); expected valid YAML", doc + 1)
+        except RecursionError:
+            self.problem(file, f"document {doc + 1} is nested too deeply to read (a recursive YAML alias, or "
+                               "thousands of nested [ or {); expected Kubernetes manifests", doc + 1)
+        except ValueError as err:  # e.g. an integer of more than 4300 digits, a date like 2024-13-45
+            self.problem(file, f"document {doc + 1}: a value cannot be read ({_value_error(err)}); expected valid "
+                               "YAML with realistic values", doc + 1)
         finally:
             loader.dispose()
 
-    def collect(self, where: _Where, data: Any, node: Any = None) -> None:
-        """Add the Kubernetes objects in ``data`` (an object or a List) to ``self.objects``."""
+    def collect(self, where: _Where, data: Any, node: Any = None, lists: tuple[int, ...] = ()) -> bool:
+        """Add the Kubernetes objects in ``data`` (an object or a List) to ``self.objects``.
+
+        ``lists`` holds the ids of the enclosing Lists' items, to catch a List that contains
+        itself (a recursive YAML alias). Return False to stop reading the file.
+        """
+        self.visited += 1
+        if self.visited > MAX_OBJECTS:
+            self.problem(where, f"more than {MAX_OBJECTS:,} objects (YAML aliases repeating a List?); expected "
+                                "Kubernetes manifests of a realistic size")
+            return False
         if not isinstance(data, dict):
+            hint = (" (a fleet CSV? plan it directly: plan FLEET.csv --pricing ...; convert reads Kubernetes "
+                    "manifests)" if where.file.suffix.lower() == ".csv" else "")
             self.problem(where, f"{_show(data)}, not a mapping; expected a Kubernetes object "
-                                "(a mapping with apiVersion, kind and metadata)")
-            return
+                                f"(a mapping with apiVersion, kind and metadata){hint}")
+            return True
         kind = data.get("kind")
         if not isinstance(kind, str) or not kind:
-            keys = ", ".join(str(k) for k in list(data)[:5])
+            keys = ", ".join(_clip(str(k)) for k in list(data)[:5])
             self.problem(where, f"no 'kind' (keys: {keys}); expected a Kubernetes object with apiVersion and kind"
                          + (" (a Helm values file? render the chart with helm template)" if "kind" not in data else ""))
-            return
+            return True
         items = data.get("items")
         if kind == "List" or (kind.endswith("List") and "items" in data):
             if items is None:
-                return
+                return True
             if not isinstance(items, list):
                 self.problem(where, f"kind {kind}: items is {_show(items)}; expected a list of objects")
-                return
+                return True
+            if id(items) in lists:
+                self.problem(where, f"kind {kind}: items contains the List itself (a recursive YAML alias such as "
+                                    "items: &a [{kind: List, items: *a}]); expected a list of objects")
+                return True
+            if len(lists) >= MAX_LIST_DEPTH:
+                self.problem(where, f"kind {kind}: Lists nested more than {MAX_LIST_DEPTH} deep; expected a List of "
+                                    "objects (kubectl and helm write Lists one or two levels deep)")
+                return True
             item_nodes = _item_nodes(node)
             for index, item in enumerate(items, start=1):
                 item_node = item_nodes[index - 1] if item_nodes and index <= len(item_nodes) else None
                 line = item_node.start_mark.line + 1 if item_node is not None else 0
-                self.collect(_Where(where.file, where.doc, (*where.item, index), line), item, item_node)
-            return
+                if not self.collect(_Where(where.file, where.doc, (*where.item, index), line), item, item_node,
+                                    (*lists, id(items))):
+                    return False
+            return True
         meta = data.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
         name = meta.get("name")
@@ -396,6 +455,7 @@ class _Reader:
         obj = _Object(where, kind, name if isinstance(name, str) else "",
                       namespace if isinstance(namespace, str) and namespace else None, data)
         self.objects.append(obj)
+        return True
 
     # -- the whole run
 
@@ -406,8 +466,18 @@ class _Reader:
             text = self.read_text(file)
             if text is None:
                 continue
-            for where, data, node in self.documents(file, text):
-                self.collect(where, data, node)
+            documents = self.documents(file, text)
+            try:
+                for where, data, node in documents:
+                    if not self.collect(where, data, node):
+                        break
+            except RecursionError:  # a safety net: collect caps List nesting, documents() catches its own
+                self.problem(file, "nested too deeply to read (a recursive YAML alias, or thousands of nested "
+                                   "[ or {); expected Kubernetes manifests")
+            finally:
+                documents.close()
+            if self.visited > MAX_OBJECTS:
+                break
 
         workloads: list[_Workload] = []
         daemonsets: list[tuple[_Object, _Sized]] = []
@@ -454,6 +524,9 @@ class _Reader:
         notes: list[str] = []
         self.apply_hpas(workloads, hpas, notes)
         services, skip_notes = self.services(workloads)
+        if daemonsets:
+            self.realistic(self.path, "the DaemonSets' total per-node request",
+                           {r: sum(sized.amount[r] for _, sized in daemonsets) for r in _RESOURCES})
         if not services and not self.problems:
             self.problems.append(self.empty_message(workloads, daemonsets, named_skips, managed, ignored))
             self.keys.append((len(files), 0, (), 0))
@@ -542,14 +615,18 @@ class _Reader:
             return False
         return True
 
-    def whole(self, obj: _Object, key: str, value: Any, minimum: int) -> int | None:
+    def whole(self, obj: _Object, key: str, value: Any, minimum: int, maximum: int = MAX_REPLICAS) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int):
-            found = f"{value!r} is text (quoted)" if isinstance(value, str) else f"{_show(value)} is not a whole number"
+            found = f"{_show(value)} is text (quoted)" if isinstance(value, str) else f"{_show(value)} is not a whole number"
             self.problem(obj, f"{key}: {found}; expected a whole number >= {minimum}")
             return None
         if value < minimum:
             what = "negative" if value < 0 else "too small"
-            self.problem(obj, f"{key}: {value} is {what}; expected a whole number >= {minimum}")
+            self.problem(obj, f"{key}: {_show(value)} is {what}; expected a whole number >= {minimum}")
+            return None
+        if value > maximum:
+            self.problem(obj, f"{key}: {_show(value)} is too large; expected a whole number from {minimum} to "
+                              f"{maximum:,} (replicas of one workload)")
             return None
         return value
 
@@ -644,7 +721,20 @@ class _Reader:
         if len(self.problems) > before:
             return None
         amount = {r: max(app[r] + sidecars[r], init_max[r]) + extra[r] for r in _RESOURCES}
+        if not self.realistic(obj, "the pod's total request", amount):
+            return None
         return _Sized(amount, [r for r in _RESOURCES if r in from_limit], unrequested)
+
+    def realistic(self, where: _Object | Path, what: str, amount: dict[str, int]) -> bool:
+        """Return False (after recording a problem) when ``amount`` is above what one pod or node can have."""
+        ok = True
+        for r, limit in (("cpu", _MAX_MILLICORES), ("memory", _MAX_BYTES)):
+            if amount[r] > limit:
+                shown = (lambda n: f"{n / 1000:g} cores") if r == "cpu" else (lambda n: f"{n / 2**50:g}Pi")
+                self.problem(where, f"{what} of {r}, {shown(amount[r])}, is too large; expected a realistic size: "
+                                    f"at most {shown(limit)} per pod")
+                ok = False
+        return ok
 
     def container(self, obj: _Object, group: str, index: int, container: Any,
                   from_limit: set[str]) -> tuple[dict[str, int], list[str]] | None:
@@ -852,6 +942,19 @@ def _item_nodes(node: Any) -> list[Any] | None:
         if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
             return list(value.value)
     return None
+
+
+def _value_error(err: ValueError) -> str:
+    """Return a ValueError from a YAML or JSON parser in a few words."""
+    text = str(err)
+    if "integer string conversion" in text:
+        return "a whole number of more than 4300 digits"
+    return _clip(text, 80)
+
+
+def _clip(text: str, size: int = 40) -> str:
+    """Return ``text`` cut to ``size`` characters (with ...) for a message."""
+    return text if len(text) <= size else f"{text[: size - 3]}..."
 
 
 def _counts(counter: Counter[str]) -> str:

@@ -137,13 +137,13 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
         for p in data["plans"]:
             plans[p["strategy"]] = BaselinePlan(
                 p["strategy"], float(p["total_cost"]),
-                tuple((h["id"], h["type"]) for h in p["hosts"]),
-                tuple((x["service"], int(x["replica"]), x["host"]) for x in p["placements"]),
+                tuple((_text(h["id"]), _text(h["type"])) for h in p["hosts"]),
+                tuple((_text(x["service"]), int(x["replica"]), _text(x["host"])) for x in p["placements"]),
             )
         fleet = data.get("fleet") or {}
         rows = fleet.get("service_rows")
         if rows:
-            services = tuple(Service(name=r["service"], vcpu=float(r["vcpu"]), memory_gib=float(r["memory_gib"]),
+            services = tuple(Service(name=_text(r["service"]), vcpu=float(r["vcpu"]), memory_gib=float(r["memory_gib"]),
                                      replicas=int(r["replicas"]), os=r.get("os") or "linux", team=r.get("team"),
                                      max_per_host=int(r.get("max_per_host") or 1), arch=r.get("arch") or "any",
                                      row=i + 2)
@@ -158,6 +158,7 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
     except (KeyError, TypeError, ValueError) as err:
         raise BaselineError(f"--baseline {path}: plan data incomplete (missing or bad {err}); "
                             "expected a file written by planner") from None
+    _check_consistent(path, plans, services)
     return Baseline(
         path=path, currency=str(data["currency"]), fleet_name=str(fleet.get("name") or Path(fleet.get("path", "?")).stem),
         fleet_path=str(fleet.get("path", "?")), services=services,
@@ -167,6 +168,46 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
         commitment=str(options.get("commitment", "on-demand")), spare_hosts=int(options.get("spare_hosts", 0)),
         notes=tuple(notes),
     )
+
+
+def _check_consistent(path: Path, plans: dict[str, BaselinePlan], services: tuple[Service, ...]) -> None:
+    """Raise BaselineError when a plan of the baseline contradicts the baseline itself.
+
+    Every placement must name a service of the baseline's fleet and a host of its own
+    plan (a hand-edited or truncated file would otherwise fail deep inside re-planning).
+    """
+    names = {s.name for s in services}
+    problems: list[str] = []
+    for plan in plans.values():
+        hosts = {hid for hid, _ in plan.hosts}
+        for n, (service, _, host) in enumerate(plan.placements, start=1):
+            if service not in names:
+                problems.append(f"placement {n} of {plan.strategy} names service {_short(service)}, which is not "
+                                "in that plan's services; expected a file written by planner, unedited")
+            elif host not in hosts:
+                problems.append(f"placement {n} of {plan.strategy} puts {_short(service)} on host {_short(host)}, "
+                                "which is not in that plan's hosts; expected a file written by planner, unedited")
+            if len(problems) > 5:
+                break
+        if len(problems) > 5:
+            break
+    if len(problems) == 1:
+        raise BaselineError(f"--baseline {path}: {problems[0]}")
+    if problems:
+        shown = problems[:5]
+        more = ", the first 5" if len(problems) > 5 else ""
+        raise BaselineError(f"--baseline {path}: {len(shown)}{'+' if more else ''} problems{more}\n"
+                            + "\n".join(f"  - {p}" for p in shown))
+
+
+def _short(text: str) -> str:
+    """Return ``text`` quoted for a message, cut when long."""
+    return repr(text) if len(text) <= 60 else f"{text[:57]!r}..."
+
+
+def _text(value: Any) -> str:
+    """Return a name or id read from plan data as text (planner writes text; an edited file may not)."""
+    return value if isinstance(value, str) else str(value)
 
 
 def _services_from_placements(data: dict[str, Any]) -> tuple[Service, ...]:
