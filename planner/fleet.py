@@ -36,6 +36,7 @@ import csv
 import difflib
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -323,7 +324,7 @@ def _read_row(
     arch = check("arch", _arch, "any")
     growth = check("growth", parse_growth, None) if "growth" in columns and fields[columns["growth"]].strip() else None
     os_name = fields[columns["os"]].strip().lower() if "os" in columns else ""
-    team = fields[columns["team"]].strip() if "team" in columns else ""
+    team = check("team", _team_name, "") or ""
     sized: dict[str, float] = {}
     from_limit: list[str] = []
     missing: list[str] = []
@@ -396,10 +397,32 @@ def grow(fleet: Fleet, growth: float = 0.0) -> Fleet:
     return replace(fleet, services=tuple(services))
 
 
+# Kubernetes object names are at most 253 characters; Excel cells hold at most 32,767.
+MAX_NAME_LENGTH = 253
+
+
 def _service_name(text: str) -> str:
     if not text:
         raise _Bad("empty service name", "a service name, unique in the file")
+    _printable(text, "a service name")
     return text
+
+
+def _team_name(text: str) -> str:
+    if text:
+        _printable(text, "a team name")
+    return text
+
+
+def _printable(text: str, what: str) -> None:
+    """Refuse names the workbook could not show as given (control characters, huge lengths)."""
+    if len(text) > MAX_NAME_LENGTH:
+        raise _Bad(f"a name of {len(text):,} characters ({quote_excerpt(text)})",
+                   f"{what} of at most {MAX_NAME_LENGTH} characters")
+    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cs")), None)
+    if bad is not None:
+        raise _Bad(f"{quote_excerpt(text)} contains the control character U+{ord(bad):04X}",
+                   f"{what} of printable characters")
 
 
 def _whole(text: str, column: str, *, required: bool) -> int:

@@ -354,3 +354,19 @@ def test_fleet_cpu_in_nanocores(tmp_path: Path) -> None:
 def test_all_problems_are_planner_errors(tmp_path: Path) -> None:
     """InputError and BaselineError are PlannerErrors: the CLI prints them and exits 2."""
     assert issubclass(InputError, PlannerError) and issubclass(BaselineError, PlannerError)
+
+
+def test_names_with_control_characters_or_huge_lengths_are_refused(tmp_path) -> None:
+    """The workbook would show them changed (control characters) or cut (past 32,767 characters)."""
+    import pytest as _pytest
+
+    from planner.errors import PlannerError as _Err
+    from planner.fleet import load_fleet as _load
+
+    for row, expected in ((f"ctl\x01x,team,1,1Gi,1", "U+0001"), ("a" * 300 + ",team,1,1Gi,1", "at most 253"),
+                          ("svc,te\x07am,1,1Gi,1", "team name")):
+        path = tmp_path / "fleet.csv"
+        path.write_text("service,team,cpu,memory,replicas\n" + row + "\n", encoding="utf-8")
+        with _pytest.raises(_Err) as err:
+            _load(path)
+        assert expected in str(err.value) and "row 2" in str(err.value)
