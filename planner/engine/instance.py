@@ -65,6 +65,7 @@ class Instance:
     licence_names: tuple[str, ...]  # licence groups that carry a cost on some type
     group_licence: np.ndarray  # int (groups,): index into licence_names, -1 = free
     _licence_cache: dict[tuple[int, int, int], float] = field(default_factory=dict)
+    _dominated: np.ndarray | None = None  # dominated_types, once computed
 
     def __post_init__(self) -> None:
         # Plain-float copies for tight Python loops (numpy scalars are slow there).
@@ -257,7 +258,7 @@ def check_every_group_fits(inst: Instance) -> None:
 
 
 def dominated_types(inst: Instance) -> np.ndarray:
-    """Return a bool mask of host types that another type makes redundant.
+    """Return a bool mask of host types that another type makes redundant (computed once per instance).
 
     Type t is dominated by u when u offers at least t's vCPU, memory and slots,
     accepts every group t accepts, and costs no more for every possible content:
@@ -266,38 +267,44 @@ def dominated_types(inst: Instance) -> np.ndarray:
     every t host by a u host then never raises the cost, so t can be dropped
     from the optimisation without losing optimality. Ties keep the first by name.
     """
+    if inst._dominated is not None:
+        return inst._dominated.copy()
     n = inst.n_types
     dominated = np.zeros(n, dtype=bool)
     max_count = int(inst.type_slots.max(initial=0))
+    accepts = inst.compatible.T  # (types, groups)
+    index = np.arange(n)
     for t in range(n):
-        for u in range(n):
-            if u == t or dominated[u]:
-                continue
-            if not (
-                inst.type_vcpu[u] >= inst.type_vcpu[t]
-                and inst.type_memory_gib[u] >= inst.type_memory_gib[t]
-                and inst.type_slots[u] >= inst.type_slots[t]
-                and inst.type_fixed_cost[u] <= inst.type_fixed_cost[t]
-                and np.all(inst.compatible[:, u] | ~inst.compatible[:, t])
-            ):
-                continue
-            strictly = (
-                inst.type_vcpu[u] > inst.type_vcpu[t]
-                or inst.type_memory_gib[u] > inst.type_memory_gib[t]
-                or inst.type_slots[u] > inst.type_slots[t]
-                or inst.type_fixed_cost[u] < inst.type_fixed_cost[t]
-                or np.any(inst.compatible[:, u] & ~inst.compatible[:, t])
-            )
-            if not strictly and u > t:
-                continue  # identical twins: keep the one first by name
-            limit = min(int(inst.type_slots[t]), max_count)
-            counts = np.arange(limit + 1)
+        # Candidates u: at least as large in every dimension, no dearer, accept what t accepts.
+        ok = (
+            (inst.type_vcpu >= inst.type_vcpu[t])
+            & (inst.type_memory_gib >= inst.type_memory_gib[t])
+            & (inst.type_slots >= inst.type_slots[t])
+            & (inst.type_fixed_cost <= inst.type_fixed_cost[t])
+            & ~dominated
+            & (index != t)
+        )
+        if not ok.any():
+            continue
+        ok &= np.all(accepts | ~accepts[t], axis=1)
+        strictly = (
+            (inst.type_vcpu > inst.type_vcpu[t])
+            | (inst.type_memory_gib > inst.type_memory_gib[t])
+            | (inst.type_slots > inst.type_slots[t])
+            | (inst.type_fixed_cost < inst.type_fixed_cost[t])
+            | np.any(accepts & ~accepts[t], axis=1)
+        )
+        ok &= strictly | (index < t)  # identical twins: keep the one first by name
+        limit = min(int(inst.type_slots[t]), max_count)
+        counts = np.arange(limit + 1)
+        for u in np.flatnonzero(ok):
             if all(
-                np.all(inst.licence_cost_array(u, lic, counts) <= inst.licence_cost_array(t, lic, counts) + 1e-9)
+                np.all(inst.licence_cost_array(int(u), lic, counts) <= inst.licence_cost_array(t, lic, counts) + 1e-9)
                 for lic in range(len(inst.licence_names))
             ):
                 dominated[t] = True
                 break
+    inst._dominated = dominated.copy()
     return dominated
 
 
