@@ -76,11 +76,23 @@ class LicenceLine:
     ref: str = ""  # the catalogue price behind it, e.g. "licences.vvf.price" (see planner.price_refs)
     discount: float = 0.0  # commitment discount already applied (0.385 = 38.5 % off on-demand)
     discount_ref: str = ""  # the catalogue commitment entry behind the discount
+    undiscounted: float | None = None  # the same line at the on-demand price (None: no discount applied)
 
     @property
     def on_demand_monthly(self) -> float:
-        """Return what this line would cost without the commitment discount."""
-        return self.monthly / (1.0 - self.discount) if self.discount < 1.0 else 0.0
+        """Return what this line would cost without the commitment discount.
+
+        Lines priced here carry their undiscounted cost; for any other line the discount is
+        undone (the catalogue loader keeps every discount below 100 %).
+        """
+        if self.undiscounted is not None:
+            return self.undiscounted
+        if not self.discount:
+            return self.monthly
+        if self.discount >= 1.0:
+            raise ValueError(f"{self.name}: a {self.discount:.0%} discount leaves no on-demand price to recover; "
+                             "expected a discount below 100 %")
+        return self.monthly / (1.0 - self.discount)
 
 
 @dataclass(frozen=True)
@@ -234,11 +246,34 @@ def vm_size(service: Service, catalogue: Catalogue) -> tuple[float, float]:
         if fits:
             best = min(fits, key=lambda s: (s.vcpu * 4 + s.memory_gib, s.vcpu))
             return best.vcpu, best.memory_gib
-        return need_vcpu, need_mem  # reported as unplaceable by the fit check
+        return need_vcpu, need_mem  # off the menu: build_vm_model reports it (menu_misfits)
     return (
         _round_up(need_vcpu, vm.vcpu_step, vm.min_vcpu),
         _round_up(need_mem, vm.memory_step_gib, vm.min_memory_gib),
     )
+
+
+def menu_misfits(fleet: Fleet, catalogue: Catalogue) -> list[str]:
+    """Return one line per service whose VM fits no size of ``overheads.vm.sizes`` (on-prem only).
+
+    Such a VM is unplaceable: the menu is the only sizes the hypervisor hosts offer.
+    """
+    vm = catalogue.overheads.vm
+    if catalogue.is_cloud or not vm.sizes:
+        return []
+    most_vcpu = max(vm.sizes, key=lambda s: (s.vcpu, s.memory_gib))
+    most_mem = max(vm.sizes, key=lambda s: (s.memory_gib, s.vcpu))
+    largest = f"the largest menu size is {most_vcpu.vcpu:g} vCPU / {most_vcpu.memory_gib:g} GiB"
+    if most_mem is not most_vcpu:
+        largest = (f"the largest menu sizes are {most_vcpu.vcpu:g} vCPU / {most_vcpu.memory_gib:g} GiB and "
+                   f"{most_mem.vcpu:g} vCPU / {most_mem.memory_gib:g} GiB")
+    out = []
+    for s in fleet.services:
+        need_vcpu, need_mem = vm_size(s, catalogue)
+        if not any(z.vcpu >= need_vcpu - 1e-9 and z.memory_gib >= need_mem - 1e-9 for z in vm.sizes):
+            out.append(f"{s.name} (row {s.row}) needs a VM of {need_vcpu:g} vCPU and {need_mem:.2f} GiB "
+                       f"(request plus guest OS footprint); {largest}")
+    return out
 
 
 # --- cost lines --------------------------------------------------------------------
@@ -252,9 +287,10 @@ def _licences(catalogue: Catalogue, names: Iterable[str]) -> list[Licence]:
 def _licence_line(catalogue: Catalogue, lic: Licence, units: float, term: str) -> LicenceLine:
     """Return the line for ``units`` units of a licence, with the term's commitment discount."""
     d = commitment_discount(catalogue, term, "licences", lic.name)
+    on_demand = units * licence_unit_monthly(lic)
     return LicenceLine(ROLE_CATEGORY[lic.role], lic.name, lic.product, units,
-                       units * licence_unit_monthly(lic) * (1 - d.fraction), f"licences.{lic.name}.price", d.fraction,
-                       d.ref)
+                       on_demand * (1 - d.fraction), f"licences.{lic.name}.price", d.fraction,
+                       d.ref, on_demand)
 
 
 def _cheapest_static(catalogue: Catalogue, licences: list[Licence], machine: Machine, term: str) -> LicenceLine | None:
@@ -271,12 +307,13 @@ def _base_lines(catalogue: Catalogue, base: InstanceType | HostModel, term: str)
     """Return the instance price, or amortised hardware + support + power, of one host."""
     if isinstance(base, InstanceType):
         d = commitment_discount(catalogue, term, "instances", base.name)
-        return [LicenceLine(INSTANCES, base.name, "instance", 1, monthly_amount(base.price) * (1 - d.fraction),
-                            f"instance_types.{base.name}.price", d.fraction, d.ref)]
+        on_demand = monthly_amount(base.price)
+        return [LicenceLine(INSTANCES, base.name, "instance", 1, on_demand * (1 - d.fraction),
+                            f"instance_types.{base.name}.price", d.fraction, d.ref, on_demand)]
     d = commitment_discount(catalogue, term, "hardware", base.name)
-    lines = [LicenceLine(HARDWARE, base.name, "amortised purchase", 1,
-                         monthly_amount(base.purchase, base.amortisation_months) * (1 - d.fraction),
-                         f"host_models.{base.name}.purchase", d.fraction, d.ref)]
+    on_demand = monthly_amount(base.purchase, base.amortisation_months)
+    lines = [LicenceLine(HARDWARE, base.name, "amortised purchase", 1, on_demand * (1 - d.fraction),
+                         f"host_models.{base.name}.purchase", d.fraction, d.ref, on_demand)]
     if base.support is not None:
         lines.append(LicenceLine(SUPPORT, base.name, "support and rack", 1, monthly_amount(base.support),
                                  f"host_models.{base.name}.support"))
@@ -411,6 +448,13 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str, term
             offers.append(HostOffer(host.name, host, None, vcpu, mem, vm.max_vms_per_host or 10_000,
                                     tuple(lines), options))
 
+    misfits = menu_misfits(fleet, catalogue)
+    if misfits:
+        raise InfeasibleError(
+            f"{len(misfits)} service(s) in {fleet.path} fit no VM size in {catalogue_path} (overheads.vm.sizes); "
+            "expected a size with at least the vCPU and memory each needs:\n"
+            + "\n".join(f"  - {m}" for m in misfits)
+        )
     shapes: dict[str, ReplicaShape] = {}
     for s in fleet.services:
         size_vcpu, size_mem = vm_size(s, catalogue)

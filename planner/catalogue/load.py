@@ -5,7 +5,9 @@ key: ``pricing/x.yaml, line 42, instance_types[3].vcpu: got -2; expected a numbe
 
 Steps: read the bytes (missing, directory, binary and non-UTF-8 files are errors),
 compose the YAML node tree with ``yaml.SafeLoader`` (tags such as ``!!python/object``
-are refused before anything is constructed), map every YAML path to its line,
+are refused before anything is constructed; YAML 1.1 base-60 numbers such as ``1:30``
+stay text; aliases may not expand to more than ``MAX_ALIAS_NODES`` nodes, so an
+"alias bomb" is refused before it is expanded), map every YAML path to its line,
 validate with pydantic and translate its errors, then check cross-references the
 models cannot see on their own (sources, licence names and roles, host names,
 OS names, dates). Also here: ``price_as_of`` and ``price_is_unverified`` for reports.
@@ -21,19 +23,66 @@ import re
 import types
 import typing
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
-from planner.catalogue.schema import Catalogue, Figure, Price
+from planner.catalogue.schema import MAX_AMOUNT, Catalogue, Figure, Price
 from planner.errors import InputError
 
 YamlPath = tuple[str | int, ...]
 _LineMap = dict[tuple[str, ...], int]
 
 _SAFE_TAGS = frozenset(tag for tag in yaml.SafeLoader.yaml_constructors if tag is not None)
+
+# Nodes an alias may add by repeating an anchored value (each repeat counts every node under
+# it). Real catalogues repeat a few small mappings; nested aliases can expand exponentially.
+MAX_ALIAS_NODES = 100_000
+
+
+class _CatalogueLoader(yaml.SafeLoader):
+    """SafeLoader without YAML 1.1 base-60 numbers: ``1:30`` stays the text '1:30', never 90."""
+
+
+_CatalogueLoader.yaml_implicit_resolvers = {
+    first: list(resolvers) for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_NO_SEXAGESIMAL = {
+    "tag:yaml.org,2002:int": re.compile(
+        r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0[0-7_]+
+        |[-+]?(?:0|[1-9][0-9_]*)
+        |[-+]?0x[0-9a-fA-F_]+)$""",
+        re.X,
+    ),
+    "tag:yaml.org,2002:float": re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+        |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+}
+for _resolvers in _CatalogueLoader.yaml_implicit_resolvers.values():
+    _resolvers[:] = [(tag, _NO_SEXAGESIMAL.get(tag, regexp)) for tag, regexp in _resolvers]
+
+
+class _AliasBudget:
+    """Counts the nodes reached again through aliases while scanning (see ``MAX_ALIAS_NODES``)."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.repeated = 0
+
+
+class _AliasBomb(Exception):
+    """Aliases expand to more than MAX_ALIAS_NODES nodes: scanning stops at once."""
+
+
 _OS_NAME = re.compile(r"^[a-z][a-z0-9._-]*$")
 _MAX_SHOWN = 60
 
@@ -118,7 +167,7 @@ def _read_text(path: Path) -> str:
 
 def _parse_yaml(text: str, path: Path) -> tuple[Any, _LineMap]:
     """Compose safely, refuse unknown tags, map paths to lines, then construct plain data."""
-    loader = yaml.SafeLoader(text)
+    loader = _CatalogueLoader(text)
     try:
         try:
             root = loader.get_single_node()
@@ -145,7 +194,10 @@ def _parse_yaml(text: str, path: Path) -> tuple[Any, _LineMap]:
             )
         problems: list[str] = []
         lines: _LineMap = {(): root.start_mark.line + 1}
-        _scan(root, (), lines, problems, path, set())
+        try:
+            _scan(root, (), lines, problems, path, set(), _AliasBudget())
+        except _AliasBomb as bomb:
+            raise InputError(str(bomb)) from None
         if problems:
             raise _input_error(path, problems)
         try:
@@ -176,9 +228,21 @@ def _scan(
     problems: list[str],
     path: Path,
     active: set[int],
+    budget: _AliasBudget,
 ) -> None:
-    """Record the line of every key and list item; refuse unsafe tags and duplicate keys."""
+    """Record the line of every key and list item; refuse unsafe tags, duplicate keys and alias bombs."""
     line = node.start_mark.line + 1
+    if id(node) in budget.seen:  # reached again through an alias
+        budget.repeated += 1
+        if budget.repeated > MAX_ALIAS_NODES:
+            where = format_path(_as_loc(loc)) or "top level"
+            raise _AliasBomb(
+                f"{path}, line {line}, {where}: YAML aliases (*name) repeat anchored values into more than "
+                f"{MAX_ALIAS_NODES:,} nodes; expected at most {MAX_ALIAS_NODES:,} (write the values out, "
+                "or refer to large anchors less often)"
+            )
+    else:
+        budget.seen.add(id(node))
     if node.tag not in _SAFE_TAGS:
         where = format_path(_as_loc(loc)) or "top level"
         problems.append(
@@ -193,7 +257,7 @@ def _scan(
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                _scan(value_node, loc, {}, problems, path, active)
+                _scan(value_node, loc, {}, problems, path, active, budget)
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append(f"{path}, line {key_node.start_mark.line + 1}: a key must be a plain name")
@@ -209,12 +273,12 @@ def _scan(
             else:
                 first_seen[key] = key_line
                 lines.setdefault(key_loc, key_line)
-            _scan(value_node, key_loc, lines, problems, path, active)
+            _scan(value_node, key_loc, lines, problems, path, active, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             item_loc = (*loc, str(index))
             lines.setdefault(item_loc, item.start_mark.line + 1)
-            _scan(item, item_loc, lines, problems, path, active)
+            _scan(item, item_loc, lines, problems, path, active, budget)
     active.discard(id(node))
 
 
@@ -319,26 +383,37 @@ def _describe(error: Any) -> str:
         options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = _suggest(str(error.get("input")), options) if isinstance(error.get("input"), str) else ""
         return f"got {got}; expected one of {ctx.get('expected')}{hint}"
+    if kind == "too_short" and isinstance(error.get("input"), list) and not error["input"]:
+        return f"got an empty list; expected {_non_empty(loc)}"
     expected = _expected(kind, loc, ctx)
     return f"got {got}; expected {expected}" if expected else f"got {got}; {error['msg'].lower()}"
 
 
+_BOUNDS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le"}
+_NUMBER_KINDS = frozenset(
+    {*_BOUNDS, "int_type", "int_parsing", "int_from_float", "int_parsing_size", "float_type", "float_parsing",
+     "finite_number"}
+)
+
+
 def _expected(kind: str, loc: tuple[Any, ...], ctx: dict[str, Any]) -> str | None:
-    bounds = {
-        "greater_than": ">",
-        "greater_than_equal": ">=",
-        "less_than": "<",
-        "less_than_equal": "<=",
-    }
-    if kind in bounds and loc and loc[-1] == "baseline_cpu_percent":
+    if kind in _BOUNDS and loc and loc[-1] == "baseline_cpu_percent":
         return "a percentage of each vCPU above 0 and at most 100 (e.g. 20 for t3.medium)"
-    if kind in bounds:
-        key = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le"}[kind]
-        return f"a number {bounds[kind]} {_number(ctx[key])}"
-    if kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
-        return "a whole number"
-    if kind in ("float_type", "float_parsing", "finite_number"):
-        return "a number"
+    if kind in _NUMBER_KINDS:
+        field = _field_at(loc)
+        whole = kind.startswith("int") or (field is not None and _unwrap(field.annotation) is int)
+        number = "a whole number" if whole else "a number"
+        if kind == "finite_number":
+            number = "a finite number"
+        rule = _figure_rule(loc)
+        if rule is not None:  # PUE, discount or support percentage: a tighter range than the schema's
+            return f"{number} {rule.expected}"
+        allowed = _range(field) if field is not None else ""
+        if field is Price.model_fields["amount"]:
+            allowed = _AMOUNT_RANGE
+        if not allowed and kind in _BOUNDS:
+            allowed = f"{_RANGE_SIGNS[_BOUNDS[kind]]} {_number(ctx[_BOUNDS[kind]])}"
+        return f"{number} {allowed}" if allowed else number
     if kind in ("bool_type", "bool_parsing"):
         return "true or false"
     if kind == "string_type":
@@ -358,12 +433,61 @@ def _expected(kind: str, loc: tuple[Any, ...], ctx: dict[str, Any]) -> str | Non
     return None
 
 
+_RANGE_SIGNS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+
+def _range(field: FieldInfo) -> str:
+    """Return a field's allowed range as ``>= 1 and <= 100,000`` (empty when it has no bounds)."""
+    parts = []
+    for constraint in field.metadata:
+        for attr in ("gt", "ge", "lt", "le"):
+            bound = getattr(constraint, attr, None)
+            if isinstance(bound, int | float) and not isinstance(bound, bool):
+                parts.append((attr, bound))
+    order = {"gt": 0, "ge": 0, "lt": 1, "le": 1}
+    parts.sort(key=lambda part: order[part[0]])
+    return " and ".join(f"{_RANGE_SIGNS[attr]} {_bound(bound)}" for attr, bound in parts)
+
+
+def _bound(value: float) -> str:
+    """Show a bound readably: 100,000 rather than 100000 or 1e+05."""
+    if float(value).is_integer() and abs(value) >= 10_000:
+        return f"{int(value):,}"
+    return _number(value)
+
+
+def _field_at(loc: tuple[Any, ...]) -> FieldInfo | None:
+    """Return the pydantic field a (pydantic error) location points at, if it is a model field."""
+    if not loc:
+        return None
+    model = _model_at(loc[:-1])
+    if model is None:
+        return None
+    for name, field in model.model_fields.items():
+        if loc[-1] in (name, field.alias):
+            return field
+    return None
+
+
+def _non_empty(loc: tuple[Any, ...]) -> str:
+    """Say what an empty list should hold instead (the key may be omitted)."""
+    key = loc[-1] if loc else None
+    if key == "sizes":
+        return ("at least one size ({vcpu, memory_gib}), or omit the key to size VMs by "
+                "vcpu_step and memory_step_gib")
+    if key == "hosts":
+        return "at least one host model or instance type name, or omit the key to use every one"
+    return "at least one entry, or omit the key"
+
+
 def _unwrap(annotation: Any) -> Any:
-    """Drop ``None`` from ``X | None``."""
+    """Drop ``None`` from ``X | None`` and the constraints from ``Annotated[X, ...]``."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) == 1:
-            return args[0]
+            annotation = args[0]
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
     return annotation
 
 
@@ -432,6 +556,56 @@ _STRATEGY_LICENCE_SLOTS: list[tuple[str, str, str]] = [
 ]
 
 
+@dataclass(frozen=True)
+class _FigureRule:
+    """The allowed range of one kind of sourced figure (``Figure.value``), by the key that holds it."""
+
+    low: float
+    high: float
+    high_inclusive: bool
+    expected: str
+
+    def allows(self, value: float) -> bool:
+        return self.low <= value and (value <= self.high if self.high_inclusive else value < self.high)
+
+
+_FIGURE_RULES = {
+    "pue": _FigureRule(1, 10, True, ">= 1 and <= 10 (a power usage effectiveness: facility power / IT power, "
+                                    "e.g. 1.58)"),
+    "discount_percent": _FigureRule(0, 100, False, ">= 0 and < 100 (a percentage off the on-demand price)"),
+    "support_percent_per_year": _FigureRule(0, 100, True, ">= 0 and <= 100 (a percentage of the licence price "
+                                                          "each year, e.g. 25)"),
+}
+
+
+def _figure_rule(loc: tuple[Any, ...]) -> _FigureRule | None:
+    """Return the range rule for ``...<key>.value`` of a sourced figure with a known range."""
+    if len(loc) >= 2 and loc[-1] == "value" and isinstance(loc[-2], str):
+        return _FIGURE_RULES.get(loc[-2])
+    return None
+
+
+_AMOUNT_RANGE = f">= 0 and <= {MAX_AMOUNT:,}"
+
+
+def _check_figures(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
+    """Prices at most MAX_AMOUNT; PUE, discounts and support percentages in their ranges.
+
+    The schema only knows >= 0 and finite for these (it also validates catalogues whose
+    prices the sensitivity analysis scaled).
+    """
+    found: list[tuple[YamlPath, str]] = []
+    for loc, obj in _walk_model(catalogue, ()):
+        if isinstance(obj, Price) and obj.amount > MAX_AMOUNT:
+            found.append(((*loc, "amount"), f"got {_number(obj.amount)}; expected a number {_AMOUNT_RANGE}"))
+        if not isinstance(obj, Figure):
+            continue
+        rule = _figure_rule((*loc, "value"))
+        if rule is not None and not rule.allows(obj.value):
+            found.append(((*loc, "value"), f"got {_number(obj.value)}; expected a number {rule.expected}"))
+    return found
+
+
 def check_catalogue(catalogue: Catalogue, *, today: dt.date | None = None) -> list[tuple[YamlPath, str]]:
     """Return every cross-reference problem of a model-valid catalogue as (YAML path, message)."""
     today = today or dt.date.today()
@@ -443,6 +617,7 @@ def check_catalogue(catalogue: Catalogue, *, today: dt.date | None = None) -> li
     found += _check_licences(catalogue)
     found += _check_os_names(catalogue)
     found += _check_commitments(catalogue)
+    found += _check_figures(catalogue)
     return found
 
 

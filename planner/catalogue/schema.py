@@ -9,9 +9,12 @@ that names its source; periods are normalised to a month of 730 hours by
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import types
+import typing
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticKnownError
 
 Period = Literal["hour", "month", "year", "once", "kwh"]  # kwh: electricity only
 LicenceUnit = Literal[
@@ -20,11 +23,56 @@ LicenceUnit = Literal[
 LicenceRole = Literal["hypervisor", "guest_os", "host_os", "container_platform", "fee"]
 Arch = Literal["x86_64", "arm64"]
 
+# Upper bounds of counts and sizes: far above any real machine or price, low enough that
+# every figure stays finite through the arithmetic (no OverflowError, no inf costs).
+# A price's amount, in the catalogue's currency. Checked by the loader, not the model: the
+# sensitivity analysis re-validates catalogues with prices scaled up to 10x.
+MAX_AMOUNT = 10**12
+MAX_FIGURE = 10**12  # a sourced non-money figure (percentages and ratios have tighter checks in load)
+MAX_VCPU = 100_000  # vCPUs of one host, instance or VM
+MAX_MEMORY_GIB = 1_048_576  # 1 PiB: memory of one host, instance or VM
+MAX_MEMORY_MIB = MAX_MEMORY_GIB * 1024
+MAX_PODS = 100_000  # pods (or VMs) on one host
+MAX_SOCKETS = 1_024
+MAX_CORES_PER_SOCKET = 4_096
+MAX_LICENCE_UNITS = 100_000  # licence minimums, packs, units per price, VMs per licence
+MAX_MONTHS = 1_200  # amortisation: 100 years
+MAX_POWER_WATTS = 1_000_000  # 1 MW per host
+MAX_OVERCOMMIT = 100
+MAX_CLUSTERS = 10_000
+
+# A list that may be omitted but, when given, must hold at least one entry.
+NonEmptyNames = Annotated[list[str], Field(min_length=1)]
+
+
+def _is_number(annotation: Any) -> bool:
+    """Return True for ``int``, ``float`` and their ``X | None`` forms."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_is_number(a) for a in typing.get_args(annotation) if a is not type(None))
+    return annotation in (int, float)
+
+
+def _is_int(annotation: Any) -> bool:
+    """Return True for ``int`` and ``int | None``."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_is_int(a) for a in typing.get_args(annotation) if a is not type(None))
+    return annotation is int
+
 
 class Strict(BaseModel):
-    """Base: unknown keys are errors, values are immutable."""
+    """Base: unknown keys are errors, values are immutable, numbers are finite and never booleans."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse YAML true/false where a number is expected (pydantic would read them as 1 and 0)."""
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and _is_number(field.annotation):
+                raise PydanticKnownError("int_type" if _is_int(field.annotation) else "float_type")
+        return value
 
 
 class Source(Strict):
@@ -44,11 +92,11 @@ class Price(Strict):
     list prices quoted per 16 cores); 1 for everything else.
     """
 
-    amount: float = Field(ge=0)
+    amount: float = Field(ge=0)  # finite; at most MAX_AMOUNT in a loaded catalogue
     per: Period
     source: str = Field(min_length=1)
     as_of: dt.date | None = None  # overrides the source's date
-    units: int = Field(default=1, ge=1)
+    units: int = Field(default=1, ge=1, le=MAX_LICENCE_UNITS)
     unverified: bool = False  # placeholder figure: flagged in every report
     note: str | None = None
 
@@ -56,7 +104,7 @@ class Price(Strict):
 class Figure(Strict):
     """A sourced number that is not money (a percentage, a ratio)."""
 
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=MAX_FIGURE)  # PUE, discounts and percentages: ranges checked in load
     source: str = Field(min_length=1)
     as_of: dt.date | None = None
     unverified: bool = False
@@ -67,10 +115,10 @@ class InstanceType(Strict):
     """A cloud instance type: one host in container mode, one VM in VM mode."""
 
     name: str = Field(min_length=1)
-    vcpu: float = Field(gt=0)
-    memory_gib: float = Field(gt=0)
+    vcpu: float = Field(gt=0, le=MAX_VCPU)
+    memory_gib: float = Field(gt=0, le=MAX_MEMORY_GIB)
     price: Price
-    max_pods: int | None = Field(default=None, ge=1)
+    max_pods: int | None = Field(default=None, ge=1, le=MAX_PODS)
     arch: Arch = "x86_64"
     burstable: bool = False
     # CPU a burstable type sustains, in percent of each vCPU (its CPU credit baseline).
@@ -103,15 +151,15 @@ class HostModel(Strict):
     """An on-prem server model, bought and run in the catalogue's facility."""
 
     name: str = Field(min_length=1)
-    sockets: int = Field(ge=1)
-    cores_per_socket: int = Field(ge=1)
+    sockets: int = Field(ge=1, le=MAX_SOCKETS)
+    cores_per_socket: int = Field(ge=1, le=MAX_CORES_PER_SOCKET)
     threads_per_core: int = Field(default=1, ge=1, le=8)
-    memory_gib: float = Field(gt=0)
+    memory_gib: float = Field(gt=0, le=MAX_MEMORY_GIB)
     purchase: Price
-    amortisation_months: int = Field(ge=1)
-    power_watts: float = Field(ge=0)
+    amortisation_months: int = Field(ge=1, le=MAX_MONTHS)
+    power_watts: float = Field(ge=0, le=MAX_POWER_WATTS)
     support: Price | None = None  # support contract, rack space, per host
-    max_pods: int | None = Field(default=None, ge=1)
+    max_pods: int | None = Field(default=None, ge=1, le=MAX_PODS)
     arch: Arch = "x86_64"
 
     @property
@@ -161,12 +209,12 @@ class Licence(Strict):
     unit: LicenceUnit
     price: Price
     payment: Literal["subscription", "perpetual"] = "subscription"
-    amortisation_months: int | None = Field(default=None, ge=1)
+    amortisation_months: int | None = Field(default=None, ge=1, le=MAX_MONTHS)
     support_percent_per_year: Figure | None = None
-    min_per_socket: int = Field(default=0, ge=0)
-    min_per_host: int = Field(default=0, ge=0)
-    pack_size: int = Field(default=1, ge=1)
-    vms_per_licence: int | None = Field(default=None, ge=1)
+    min_per_socket: int = Field(default=0, ge=0, le=MAX_LICENCE_UNITS)
+    min_per_host: int = Field(default=0, ge=0, le=MAX_LICENCE_UNITS)
+    pack_size: int = Field(default=1, ge=1, le=MAX_LICENCE_UNITS)
+    vms_per_licence: int | None = Field(default=None, ge=1, le=MAX_LICENCE_UNITS)
     os: list[str] = Field(default_factory=list)  # guest/host OS names this licence serves
 
     @model_validator(mode="after")
@@ -187,23 +235,23 @@ class Licence(Strict):
 class GuestOs(Strict):
     """Guest OS footprint added to every VM of that OS."""
 
-    vcpu: float = Field(default=0, ge=0)
-    memory_gib: float = Field(default=0, ge=0)
+    vcpu: float = Field(default=0, ge=0, le=MAX_VCPU)
+    memory_gib: float = Field(default=0, ge=0, le=MAX_MEMORY_GIB)
 
 
 class VmSize(Strict):
     """One entry of a VM size menu."""
 
-    vcpu: float = Field(gt=0)
-    memory_gib: float = Field(gt=0)
+    vcpu: float = Field(gt=0, le=MAX_VCPU)
+    memory_gib: float = Field(gt=0, le=MAX_MEMORY_GIB)
 
 
 class HypervisorMemory(Strict):
     """Hypervisor memory overhead: per host, and per VM (fixed + per vCPU + share of VM memory)."""
 
-    per_host_gib: float = Field(default=0, ge=0)
-    per_vm_mib: float = Field(default=0, ge=0)
-    per_vm_vcpu_mib: float = Field(default=0, ge=0)
+    per_host_gib: float = Field(default=0, ge=0, le=MAX_MEMORY_GIB)
+    per_vm_mib: float = Field(default=0, ge=0, le=MAX_MEMORY_MIB)
+    per_vm_vcpu_mib: float = Field(default=0, ge=0, le=MAX_MEMORY_MIB)
     per_vm_memory_fraction: float = Field(default=0, ge=0, lt=1)
 
 
@@ -211,24 +259,25 @@ class VmOverheads(Strict):
     """How a replica becomes a VM, and what a hypervisor host keeps for itself."""
 
     guest_os: dict[str, GuestOs] = Field(default_factory=dict)
-    vcpu_step: float = Field(default=1, gt=0)
-    memory_step_gib: float = Field(default=0.5, gt=0)
-    min_vcpu: float = Field(default=1, gt=0)
-    min_memory_gib: float = Field(default=0.5, gt=0)
-    sizes: list[VmSize] | None = None  # a menu replaces the steps when given
-    cpu_overcommit: float = Field(default=1.0, ge=1.0)
+    vcpu_step: float = Field(default=1, gt=0, le=MAX_VCPU)
+    memory_step_gib: float = Field(default=0.5, gt=0, le=MAX_MEMORY_GIB)
+    min_vcpu: float = Field(default=1, gt=0, le=MAX_VCPU)
+    min_memory_gib: float = Field(default=0.5, gt=0, le=MAX_MEMORY_GIB)
+    # a menu replaces the steps when given; a VM that fits no size is unplaceable
+    sizes: Annotated[list[VmSize], Field(min_length=1)] | None = None
+    cpu_overcommit: float = Field(default=1.0, ge=1.0, le=MAX_OVERCOMMIT)
     hypervisor_memory: HypervisorMemory = HypervisorMemory()
-    hypervisor_reserved_cores: float = Field(default=0, ge=0)
-    max_vms_per_host: int | None = Field(default=None, ge=1)
+    hypervisor_reserved_cores: float = Field(default=0, ge=0, le=MAX_VCPU)
+    max_vms_per_host: int | None = Field(default=None, ge=1, le=MAX_PODS)
 
 
 class NodeReservation(Strict):
     """Kubernetes node allocatable: a managed-service formula or fixed figures."""
 
     formula: Literal["eks", "gke", "aks", "fixed"] = "fixed"
-    cpu_millicores: float = Field(default=0, ge=0)  # used by "fixed" (added to formulas otherwise)
-    memory_mib: float = Field(default=0, ge=0)
-    eviction_memory_mib: float = Field(default=100, ge=0)
+    cpu_millicores: float = Field(default=0, ge=0, le=MAX_VCPU * 1000)  # "fixed"; added to formulas otherwise
+    memory_mib: float = Field(default=0, ge=0, le=MAX_MEMORY_MIB)
+    eviction_memory_mib: float = Field(default=100, ge=0, le=MAX_MEMORY_MIB)
 
 
 class ContainerOverheads(Strict):
@@ -236,8 +285,8 @@ class ContainerOverheads(Strict):
 
     node_reservation: NodeReservation = NodeReservation()
     node_os: dict[str, GuestOs] = Field(default_factory=dict)  # extra per node pool OS (e.g. windows)
-    per_pod_memory_mib: float = Field(default=0, ge=0)
-    default_max_pods: int = Field(default=110, ge=1)
+    per_pod_memory_mib: float = Field(default=0, ge=0, le=MAX_MEMORY_MIB)
+    default_max_pods: int = Field(default=110, ge=1, le=MAX_PODS)
 
 
 class Overheads(Strict):
@@ -251,7 +300,7 @@ class Overheads(Strict):
 class VmStrategy(Strict):
     """What one-VM-per-service pays for, beyond the hosts or instances."""
 
-    hosts: list[str] | None = None  # None = every host model / instance type
+    hosts: NonEmptyNames | None = None  # None = every host model / instance type
     hypervisor: list[str] = Field(default_factory=list)  # alternatives: cheapest per host
     guest_os: dict[str, list[str]] = Field(default_factory=dict)  # OS -> alternatives, chosen per host
     fees: list[str] = Field(default_factory=list)
@@ -260,11 +309,11 @@ class VmStrategy(Strict):
 class ContainerStrategy(Strict):
     """What container-density pays for, beyond the hosts or instances."""
 
-    hosts: list[str] | None = None
+    hosts: NonEmptyNames | None = None
     host_os: dict[str, list[str]] = Field(default_factory=dict)  # node pool OS -> alternatives
     container_platform: list[str] = Field(default_factory=list)  # alternatives: cheapest per host
     fees: list[str] = Field(default_factory=list)  # per cluster (unit: cluster)
-    clusters: int = Field(default=1, ge=1)
+    clusters: int = Field(default=1, ge=1, le=MAX_CLUSTERS)
 
 
 class Strategies(Strict):
@@ -273,7 +322,7 @@ class Strategies(Strict):
     vm_per_service: VmStrategy = Field(default=VmStrategy(), alias="vm-per-service")
     container_density: ContainerStrategy = Field(default=ContainerStrategy(), alias="container-density")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Commitment(Strict):

@@ -1,0 +1,316 @@
+"""Catalogue limits: numbers must be finite and realistic, figures stay in their ranges, lists
+that are given are not empty, YAML booleans and base-60 numbers are not numbers, a VM size
+menu is binding, and alias bombs are refused. Every case is a shipped catalogue with one
+edit, loaded by the loader the CLI uses, and must give one InputError (or, for a fleet that
+fits no menu size, an InfeasibleError) naming the file, the key and the allowed range."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.catalogue import load_catalogue
+from planner.cli import app
+from planner.errors import InfeasibleError, InputError, PlannerError
+from planner.fleet import load_fleet
+from planner.pricing import monthly_amount
+from planner.strategies import HARDWARE, INSTANCES, LicenceLine, build_container_model, build_vm_model
+
+ROOT = Path(__file__).resolve().parents[1]
+AWS = ROOT / "pricing" / "aws.yaml"
+ONPREM = ROOT / "pricing" / "onprem.yaml"
+MIXED = ROOT / "fleets" / "mixed-windows.csv"
+BOUTIQUE = ROOT / "fleets" / "online-boutique.csv"
+
+M7I = "{name: m7i.large, vcpu: 2, memory_gib: 8, max_pods: 29, price: {amount: 0.1008, per: hour, "
+COLO = "colocation_per_kw: {amount: 196, per: month, source: encor-colo}"
+OVERCOMMIT = "    cpu_overcommit: 4\n"
+
+
+def variant(tmp_path: Path, base: Path, old: str, new: str, name: str = "bad.yaml") -> Path:
+    """Write ``base`` with one exact substitution to ``tmp_path/name``."""
+    text = base.read_text()
+    assert old in text, f"fixture text {old!r} not found in {base.name}"
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def load_error(path: Path) -> str:
+    """Return the rendered InputError of loading ``path``; it names the file and holds no traceback."""
+    with pytest.raises(InputError) as info:
+        load_catalogue(path)
+    assert isinstance(info.value, PlannerError)
+    message = str(info.value)
+    assert str(path) in message
+    assert "Traceback" not in message
+    return message
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def electricity(pue: str) -> str:
+    return ("electricity_per_kwh: {amount: 0.12, per: kwh, source: encor-colo}\n"
+            f"  pue: {{value: {pue}, source: uptime-pue}}")
+
+
+# --------------------------------------------------------------------------- 1. finite, bounded numbers
+
+CASES = [
+    # (id, base, old, new, key path, expected text)
+    ("vcpu-inf", AWS, M7I, M7I.replace("vcpu: 2", "vcpu: .inf"),
+     "instance_types[{i}].vcpu", "got inf; expected a finite number > 0 and <= 100,000"),
+    ("vcpu-huge", AWS, M7I, M7I.replace("vcpu: 2", "vcpu: 1000000"),
+     "instance_types[{i}].vcpu", "got 1000000; expected a number > 0 and <= 100,000"),
+    ("memory-inf", AWS, M7I, M7I.replace("memory_gib: 8", "memory_gib: .inf"),
+     "instance_types[{i}].memory_gib", "got inf; expected a finite number > 0 and <= 1,048,576"),
+    ("amount-inf", AWS, M7I, M7I.replace("price: {amount: 0.1008", "price: {amount: .inf"),
+     "instance_types[{i}].price.amount", "got inf; expected a finite number >= 0 and <= 1,000,000,000,000"),
+    ("amount-1e308", AWS, M7I, M7I.replace("price: {amount: 0.1008", "price: {amount: 1.0e+308"),
+     "instance_types[{i}].price.amount", "expected a number >= 0 and <= 1,000,000,000,000"),
+    ("amount-nan", AWS, M7I, M7I.replace("price: {amount: 0.1008", "price: {amount: .nan"),
+     "instance_types[{i}].price.amount", "got nan; expected a finite number >= 0 and <= 1,000,000,000,000"),
+    ("max-pods-huge", AWS, M7I, M7I.replace("max_pods: 29", "max_pods: 1000000000000000000000000000000"),
+     "instance_types[{i}].max_pods", "expected a whole number >= 1 and <= 100,000"),
+    ("overcommit-inf", ONPREM, OVERCOMMIT, "    cpu_overcommit: .inf\n",
+     "overheads.vm.cpu_overcommit", "got inf; expected a finite number >= 1 and <= 100"),
+    ("cores-huge", ONPREM, "cores_per_socket: 16", "cores_per_socket: 1000000000000000000000000000000",
+     "host_models[0].cores_per_socket", "expected a whole number >= 1 and <= 4096"),
+    ("min-per-host-huge", ONPREM, "min_per_host: 16", "min_per_host: 1000000000000000000000000000000",
+     "min_per_host", "expected a whole number >= 0 and <= 100,000"),
+    ("pue-inf", ONPREM, COLO, electricity(".inf"),
+     "facility.pue.value", "got inf; expected a finite number >= 1 and <= 10"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_infinite_or_huge_numbers_are_refused_with_their_range(tmp_path: Path, case) -> None:
+    _, base, old, new, key, expected = case
+    path = variant(tmp_path, base, old, new)
+    message = load_error(path)
+    key = key.format(i=[t.name for t in load_catalogue(AWS).instance_types].index("m7i.large"))
+    assert key in message, message
+    assert expected in message, message
+    assert f"line {line_of(path, new.splitlines()[-1].strip())}" in message, message
+
+
+def test_realistic_large_figures_still_load(tmp_path: Path) -> None:
+    big = M7I.replace("vcpu: 2", "vcpu: 100000").replace("memory_gib: 8", "memory_gib: 1048576") \
+        .replace("max_pods: 29", "max_pods: 100000").replace("amount: 0.1008", "amount: 1000000000000")
+    catalogue = load_catalogue(variant(tmp_path, AWS, M7I, big))
+    m7i = next(t for t in catalogue.instance_types if t.name == "m7i.large")
+    assert (m7i.vcpu, m7i.memory_gib, m7i.max_pods, m7i.price.amount) == (100000, 1048576, 100000, 1e12)
+
+
+def test_sensitivity_can_scale_the_largest_price_tenfold(tmp_path: Path) -> None:
+    from planner.sensitivity import scale_prices
+
+    catalogue = load_catalogue(variant(tmp_path, AWS, M7I, M7I.replace("amount: 0.1008", "amount: 1000000000000")))
+    scaled = scale_prices(catalogue, 10.0)
+    assert max(t.price.amount for t in scaled.instance_types) == pytest.approx(1e13)
+
+
+def test_infinite_vcpu_exits_2_through_the_cli_without_traceback(tmp_path: Path) -> None:
+    path = variant(tmp_path, AWS, M7I, M7I.replace("vcpu: 2", "vcpu: .inf"))
+    result = CliRunner().invoke(app, [str(BOUTIQUE), "--pricing", str(path), "--time-limit", "5",
+                                      "--out", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "vcpu: got inf; expected a finite number > 0 and <= 100,000" in result.output
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+# --------------------------------------------------------------------------- 2. commitment discounts
+
+DISCOUNT_1Y = "discount_percent: {value: 38.5, source: vantage-x2iedn-ri}"
+
+
+@pytest.mark.parametrize("value", ["100", "150", "-5", ".inf"])
+def test_discount_percent_must_be_below_100(tmp_path: Path, value: str) -> None:
+    path = variant(tmp_path, AWS, DISCOUNT_1Y, DISCOUNT_1Y.replace("38.5", value))
+    message = load_error(path)
+    assert "commitments.1y[0].discount_percent.value" in message, message
+    assert ">= 0 and < 100" in message, message
+    assert f"line {line_of(path, 'value: ' + value)}" in message
+
+
+def test_on_demand_equivalent_is_the_undiscounted_price(tmp_path: Path) -> None:
+    catalogue = load_catalogue(variant(tmp_path, AWS, DISCOUNT_1Y, DISCOUNT_1Y.replace("38.5", "99.99")))
+    fleet = load_fleet(BOUTIQUE)
+    model = build_container_model(fleet, catalogue, "aws.yaml", "1y")
+    for offer in model.offers:
+        line = next(ln for ln in offer.fixed_lines if ln.category == INSTANCES)
+        assert line.monthly == pytest.approx(monthly_amount(offer.base.price) * 0.0001)
+        assert line.on_demand_monthly == pytest.approx(monthly_amount(offer.base.price), rel=1e-12)
+
+
+def test_on_demand_equivalent_of_hardware_and_licences(tmp_path: Path) -> None:
+    commitments = ("commitments:\n  3y:\n    - applies_to: hardware\n"
+                   "      discount_percent: {value: 99.5, source: planning-placeholders}\n"
+                   "    - applies_to: licences\n"
+                   "      discount_percent: {value: 50, source: planning-placeholders}\n\nstrategies:\n")
+    catalogue = load_catalogue(variant(tmp_path, ONPREM, "\nstrategies:\n", "\n" + commitments))
+    model = build_vm_model(load_fleet(MIXED), catalogue, "onprem.yaml", "3y")
+    on_demand = build_vm_model(load_fleet(MIXED), catalogue, "onprem.yaml")
+    for offer in model.offers:
+        plain = {(ln.category, ln.name): ln.monthly for ln in on_demand.offer(offer.name).fixed_lines}
+        for line in offer.fixed_lines:
+            assert line.on_demand_monthly == pytest.approx(plain[(line.category, line.name)])
+        assert any(ln.category == HARDWARE and ln.discount == pytest.approx(0.995) for ln in offer.fixed_lines)
+
+
+def test_licence_line_without_undiscounted_price_undoes_the_discount() -> None:
+    line = LicenceLine(INSTANCES, "t", "instance", 1, 25.0, "r", 0.75, "c")
+    assert line.on_demand_monthly == pytest.approx(100.0)
+    assert LicenceLine(INSTANCES, "t", "instance", 1, 0.0, "r", 1.0, "c", 40.0).on_demand_monthly == 40.0
+
+
+# --------------------------------------------------------------------------- 3. the VM size menu is binding
+
+
+def test_vm_that_fits_no_menu_size_is_unplaceable(tmp_path: Path) -> None:
+    path = variant(tmp_path, ONPREM, OVERCOMMIT, OVERCOMMIT + "    sizes: [{vcpu: 1, memory_gib: 1}]\n")
+    catalogue = load_catalogue(path)
+    with pytest.raises(InfeasibleError) as info:
+        build_vm_model(load_fleet(MIXED), catalogue, str(path))
+    message = str(info.value)
+    assert "overheads.vm.sizes" in message
+    assert "identity-api (row 3) needs a VM of 1 vCPU and 2.50 GiB" in message
+    assert "the largest menu size is 1 vCPU / 1 GiB" in message
+
+
+def test_vm_menu_misfit_exits_2_through_the_cli(tmp_path: Path) -> None:
+    path = variant(tmp_path, ONPREM, OVERCOMMIT,
+                   OVERCOMMIT + "    sizes: [{vcpu: 8, memory_gib: 2}, {vcpu: 1, memory_gib: 4}]\n")
+    out = tmp_path / "x.xlsx"
+    result = CliRunner().invoke(app, [str(MIXED), "--pricing", str(path), "--time-limit", "5", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "identity-api (row 3) needs a VM of 1 vCPU and 2.50 GiB" not in result.output  # fits 1 vCPU/4 GiB
+    assert "search (row 8) needs a VM of 2 vCPU and 8.50 GiB" in result.output
+    assert "the largest menu sizes are 8 vCPU / 2 GiB and 1 vCPU / 4 GiB" in result.output
+    assert not out.exists()
+
+
+def test_vm_menu_that_fits_every_service_is_used(tmp_path: Path) -> None:
+    path = variant(tmp_path, ONPREM, OVERCOMMIT,
+                   OVERCOMMIT + "    sizes: [{vcpu: 2, memory_gib: 4}, {vcpu: 4, memory_gib: 32}]\n")
+    model = build_vm_model(load_fleet(MIXED), load_catalogue(path), str(path))
+    assert {(s.size_vcpu, s.size_memory_gib) for s in model.shapes.values()} <= {(2, 4), (4, 32)}
+
+
+def test_empty_vm_size_menu_is_refused(tmp_path: Path) -> None:
+    path = variant(tmp_path, ONPREM, OVERCOMMIT, OVERCOMMIT + "    sizes: []\n")
+    message = load_error(path)
+    assert f"line {line_of(path, 'sizes: []')}, overheads.vm.sizes: got an empty list; expected at least one size" \
+        in message
+    assert "or omit the key" in message
+
+
+# --------------------------------------------------------------------------- 4. ranges, booleans, base 60
+
+
+@pytest.mark.parametrize("pue", ["0", "0.99", "11"])
+def test_pue_must_be_at_least_1(tmp_path: Path, pue: str) -> None:
+    path = variant(tmp_path, ONPREM, COLO, electricity(pue))
+    message = load_error(path)
+    assert f"facility.pue.value: got {pue}; expected a number >= 1 and <= 10" in message, message
+
+
+def test_pue_of_1_58_loads(tmp_path: Path) -> None:
+    catalogue = load_catalogue(variant(tmp_path, ONPREM, COLO, electricity("1.58")))
+    assert catalogue.facility is not None and catalogue.facility.pue is not None
+    assert catalogue.facility.pue.value == 1.58
+
+
+def test_support_percent_is_a_percentage(tmp_path: Path) -> None:
+    perpetual = ("    payment: perpetual\n    amortisation_months: 36\n"
+                 "    support_percent_per_year: {value: 1000000, source: planning-placeholders}\n    pack_size: 2\n")
+    path = variant(tmp_path, ONPREM, "      per: year\n      units: 2\n", "      per: once\n      units: 2\n")
+    path = variant(tmp_path, path, "    pack_size: 2\n\nstrategies:", perpetual + "\nstrategies:", "bad2.yaml")
+    message = load_error(path)
+    assert "support_percent_per_year.value: got 1e+06; expected a number >= 0 and <= 100" in message, message
+
+
+@pytest.mark.parametrize("field,old,new,expected", [
+    ("price.amount", "price: {amount: 0.1008", "price: {amount: true", "got true; expected a number >= 0"),
+    ("vcpu", "vcpu: 2", "vcpu: true", "got true; expected a number > 0 and <= 100,000"),
+    ("max_pods", "max_pods: 29", "max_pods: yes", "got true; expected a whole number >= 1 and <= 100,000"),
+])
+def test_booleans_are_not_numbers(tmp_path: Path, field: str, old: str, new: str, expected: str) -> None:
+    path = variant(tmp_path, AWS, M7I, M7I.replace(old, new))
+    message = load_error(path)
+    assert f".{field}: {expected}" in message, message
+
+
+def test_base_60_numbers_are_text_not_numbers(tmp_path: Path) -> None:
+    path = variant(tmp_path, AWS, M7I, M7I.replace("max_pods: 29", "max_pods: 1:30"))
+    message = load_error(path)
+    assert "max_pods: got '1:30'; expected a whole number >= 1 and <= 100,000" in message, message
+
+
+def test_base_60_looking_text_stays_text(tmp_path: Path) -> None:
+    path = variant(tmp_path, AWS, "name: AWS us-east-1 on-demand", "name: 1:30")
+    assert load_catalogue(path).name == "1:30"
+
+
+def test_huge_min_per_host_is_refused(tmp_path: Path) -> None:
+    path = variant(tmp_path, ONPREM, "min_per_host: 16", "min_per_host: 1000000000000000000000000000000")
+    message = load_error(path)
+    assert "licences[" in message and "].min_per_host: got 1000000000000000000000000000000; " \
+        "expected a whole number >= 0 and <= 100,000" in message, message
+
+
+# --------------------------------------------------------------------------- 5. empty host lists
+
+
+@pytest.mark.parametrize("strategy", ["container-density", "vm-per-service"])
+def test_empty_strategy_hosts_are_refused(tmp_path: Path, strategy: str) -> None:
+    old = {"container-density": "  container-density:\n    fees: [eks]",
+           "vm-per-service": "  vm-per-service: {}"}[strategy]
+    new = {"container-density": "  container-density:\n    hosts: []\n    fees: [eks]",
+           "vm-per-service": "  vm-per-service: {hosts: []}"}[strategy]
+    path = variant(tmp_path, AWS, old, new)
+    message = load_error(path)
+    assert f"strategies.{strategy}.hosts: got an empty list; expected at least one host model or instance " \
+        "type name, or omit the key" in message, message
+
+
+# --------------------------------------------------------------------------- 6. alias bombs
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    bomb = ["x-a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    bomb += [f"x-a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text(AWS.read_text() + "\n" + "\n".join(bomb) + "\n")
+    start = time.monotonic()
+    message = load_error(path)
+    assert time.monotonic() - start < 5
+    assert "aliases" in message and "more than 100,000 nodes" in message, message
+
+
+def test_modest_aliases_still_load(tmp_path: Path) -> None:
+    shared = "price: &m7i-price {amount: 0.1008, per: hour, source: karpenter-2026-07-20}"
+    text = AWS.read_text()
+    text = text.replace("price: {amount: 0.1008, per: hour, source: karpenter-2026-07-20}", shared, 1)
+    text = text.replace("max_pods: 58, price: {amount: 0.2016, per: hour, source: karpenter-2026-07-20}",
+                        "max_pods: 58, price: *m7i-price", 1)
+    path = tmp_path / "aliases.yaml"
+    path.write_text(text)
+    catalogue = load_catalogue(path)
+    xl = next(t for t in catalogue.instance_types if t.name == "m7i.xlarge")
+    assert xl.price.amount == 0.1008
+
+
+def test_shipped_catalogues_still_load() -> None:
+    assert load_catalogue(AWS).is_cloud
+    assert not load_catalogue(ONPREM).is_cloud
