@@ -101,6 +101,9 @@ def plan(
                 raise PlannerError(f"--pricing {path}: the same catalogue as --pricing {earlier}; "
                                    "expected each catalogue once")
         rates = parse_fx(fx)
+        if rates and len(pricing) == 1:
+            raise PlannerError(f"--fx {', '.join(sorted(rates))}: there is only one catalogue; expected --fx only "
+                               "with a second --pricing catalogue in another currency")
         if len(pricing) > 1:
             check_currencies(pricing, rates)  # refuses mixed currencies before any solve
         base = load_baseline(baseline) if baseline is not None else None

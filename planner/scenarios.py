@@ -119,6 +119,13 @@ def check_currencies(pricing_paths: list[Path], fx: dict[str, float]) -> dict[Pa
         raise PlannerError(f"catalogues in different currencies: {pricing_paths[0]} is in {report}, "
                            + ", ".join(missing) + f"; give a rate such as --fx {cur}=1.08 (one {cur} in {report}) "
                            "or use catalogues in one currency")
+    used = {cur for cur in currencies.values() if cur != report}
+    unused = sorted(set(fx) - used)
+    if unused:
+        what = (f"{unused[0]} is the report currency (the first catalogue's)" if unused == [report]
+                else f"no catalogue after the first is in {', '.join(unused)}")
+        raise PlannerError(f"--fx {', '.join(unused)}: {what}; expected a rate only for the currency of a "
+                           f"later --pricing catalogue (in {report})")
     return out
 
 

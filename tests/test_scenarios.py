@@ -48,3 +48,16 @@ def test_other_currencies_need_a_rate(tmp_path):
     assert any("EUR" in n for n in sc.notes)
     with pytest.raises(PlannerError, match="--fx"):
         parse_fx(["EUR:1.5"])
+
+
+def test_a_rate_no_catalogue_uses_is_refused(tmp_path):
+    """--fx USD=2 (the report currency) or a rate with nothing to convert would be silently ignored."""
+    from planner.scenarios import check_currencies
+
+    eur = tmp_path / "eur.yaml"
+    eur.write_text(catalogue_yaml(load_catalogue(TINY_ONPREM).model_copy(update={"currency": "EUR"})))
+    with pytest.raises(PlannerError, match="report currency"):
+        check_currencies([TINY_CLOUD, eur], {"EUR": 1.1, "USD": 2.0})
+    with pytest.raises(PlannerError, match="GBP"):
+        check_currencies([TINY_CLOUD, eur], {"EUR": 1.1, "GBP": 1.3})
+    assert check_currencies([TINY_CLOUD, eur], {"EUR": 1.1})[eur] == ("EUR", 1.1)

@@ -49,6 +49,10 @@ AGGREGATE_LP_SHARE = 0.6
 # take, and how many times the LP's own solve time it needs to be worth starting.
 AGGREGATE_MIP_SHARE = 0.25
 AGGREGATE_MIP_LP_FACTOR = 4.0
+# The MIP first runs this long (or LP_FACTOR x the LP's time); it gets the rest of its share
+# only when it finished or lifted the bound by at least this fraction of the bound.
+AGGREGATE_MIP_PROBE = 1.0
+AGGREGATE_MIP_LIFT = 2e-4
 # Columns kept for the dive on large instances (re-solves slow down as columns pile up).
 DIVE_COLUMNS = 1500
 # Greedy pricing rounds per dive step on large instances (each re-solve is slow there).
@@ -62,6 +66,8 @@ CG_ROOT_SHARE = 0.4
 # the aggregate LP in the time limit, so the root prices greedily, for the dive only.
 CG_SMALL_GROUPS = 400
 CG_ROOT_SHARE_SMALL = 0.5
+# Share of the time left that the greedy root, and then its dive, get before the exact root.
+CG_GREEDY_FIRST_SHARE = 0.25
 
 
 class Incumbent:
@@ -134,14 +140,7 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
 
     mip_budget = AGGREGATE_MIP_SHARE * remaining()
     if aggregate.bound is not None and not gap_closed() and mip_budget >= max(0.2, AGGREGATE_MIP_LP_FACTOR * lp_seconds):
-        mip = aggregate_mip_bound(inst, mip_budget, rel_gap=0.1 * options.gap, seed=options.seed)
-        if mip.bound is not None and mip.bound > bound:
-            bound = mip.bound
-            notes.append("aggregate MIP (whole host counts) "
-                         + ("solved" if mip.proven_optimal else "stopped at its time share")
-                         + f": bound {bound:,.2f}")
-        if mip.replicas_by_type is not None:
-            incumbent.offer(lp_guided_packing(inst, mip.replicas_by_type, hosts_by_type=mip.hosts_by_type), "mip-round")
+        bound = _run_aggregate_mip(inst, options, incumbent, bound, mip_budget, lp_seconds, notes)
         report("aggregate-mip", incumbent.cost, bound)
 
     if not gap_closed() and remaining() > 0.5:
@@ -155,6 +154,32 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
                                              aggregate.group_duals))
 
     return _finish(inst, options, incumbent, heuristic_cost, bound, elapsed(), notes)
+
+
+def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbent, bound: float,
+                       budget: float, lp_seconds: float, notes: list[str]) -> float:
+    """Run the aggregate MIP (bounds.py) within ``budget``; offer its rounding; return the bound.
+
+    A short probe first: the MIP keeps the rest of its share only when the probe finished,
+    or already lifted the bound by a real amount (where whole host counts matter, the
+    lift shows at once; where they do not, as on 1,000-replica AWS fleets, the share
+    would only be taken from the plan search).
+    """
+    probe = min(budget, max(AGGREGATE_MIP_PROBE, AGGREGATE_MIP_LP_FACTOR * lp_seconds))
+    mip = aggregate_mip_bound(inst, probe, rel_gap=0.1 * options.gap, seed=options.seed)
+    lifted = (mip.bound or bound) - bound
+    if (not mip.proven_optimal and mip.bound is not None and budget - probe > 0.5
+            and lifted >= AGGREGATE_MIP_LIFT * abs(bound)):
+        longer = aggregate_mip_bound(inst, budget - probe, rel_gap=0.1 * options.gap, seed=options.seed)
+        if longer.bound is not None and longer.bound >= mip.bound:
+            mip = longer
+    if mip.bound is not None and mip.bound > bound:
+        bound = mip.bound
+        notes.append("aggregate MIP (whole host counts) " + ("solved" if mip.proven_optimal else "stopped early")
+                     + f": bound {bound:,.2f}")
+    if mip.replicas_by_type is not None:
+        incumbent.offer(lp_guided_packing(inst, mip.replicas_by_type, hosts_by_type=mip.hosts_by_type), "mip-round")
+    return bound
 
 
 def _solve_pools(problem: PackingProblem, pools: list[PackingProblem], options: SolveOptions,
@@ -302,6 +327,22 @@ def _run_colgen(
         cg.add_column(b.type_index, b.counts)
     share = CG_ROOT_SHARE_SMALL if small else CG_ROOT_SHARE
     start_duals = start_duals if small else None
+    if small:
+        # A quick greedy root and dive first: on some pools (AWS, 1,000 replicas) the exact
+        # root's Farley bound never reaches the aggregate bound and its slow rounds leave the
+        # dive little time, so a plan from greedy columns comes first; the exact root then
+        # goes on from those columns (and the plan) for the bound and a second dive.
+        cg.exact_pricing = False
+        left = max(0.0, deadline - time.perf_counter())
+        cg.run_root(time.perf_counter() + CG_GREEDY_FIRST_SHARE * left, None, start_duals)
+        quick = _dive_plan(cg, inst, usable, time.perf_counter() + CG_GREEDY_FIRST_SHARE * left, 1)
+        if quick is not None and incumbent.offer(quick[0], quick[1]):
+            for b in incumbent.bins:
+                cg.add_column(b.type_index, b.counts)
+            report("cg-dive", incumbent.cost, None)
+        cg.set_demand(inst.group_count)
+        cg.partial = None
+        cg.exact_pricing = True
     root_stop = time.perf_counter() + share * max(0.0, deadline - time.perf_counter())
     cg_bound = cg.run_root(root_stop, lambda bnd: report("cg", incumbent.cost, bnd), start_duals)
     if cg_bound is not None:
@@ -311,15 +352,13 @@ def _run_colgen(
         )
     if not small:
         cg.compact(DIVE_COLUMNS, protected=len(incumbent.bins))
-    bins = cg.dive(deadline, pricing_rounds=3 if small else DIVE_PRICING_ROUNDS_LARGE)
-    method = "cg-dive"
-    if bins is None and cg.partial is not None:
-        # Out of time: keep the hosts the dive fixed and place the rest first-fit-decreasing.
-        fixed, residual = cg.partial
-        bins = fixed + best_ffd(inst, usable, residual)
-        method = "cg-dive+ffd"
-        notes.append(f"column-generation dive ran out of time; {len(fixed)} hosts fixed, the rest placed by FFD")
-    incumbent.offer(bins, method)
+    dived = _dive_plan(cg, inst, usable, deadline, 3 if small else DIVE_PRICING_ROUNDS_LARGE)
+    if dived is not None:
+        bins, method = dived
+        if method.endswith("+ffd"):
+            notes.append(f"column-generation dive ran out of time; {len(cg.partial[0]) if cg.partial else 0} "
+                         "hosts fixed, the rest placed by FFD")
+        incumbent.offer(bins, method)
     report("cg-dive", incumbent.cost, cg_bound)
     if time.perf_counter() < deadline - 1.0:
         before = incumbent.cost
@@ -335,6 +374,18 @@ def _run_colgen(
         if incumbent.offer(improved, incumbent.method + "+lns"):
             notes.append(f"local search (MILP on host subsets) saved {before - incumbent.cost:,.2f} per month")
     return float("-inf") if cg_bound is None else cg_bound
+
+
+def _dive_plan(cg: ColumnGeneration, inst: Instance, usable: np.ndarray, stop_at: float,
+               pricing_rounds: int) -> tuple[list[Bin], str] | None:
+    """Dive until ``stop_at``; when time runs out, keep the fixed hosts and place the rest FFD."""
+    bins = cg.dive(stop_at, pricing_rounds=pricing_rounds)
+    if bins is not None:
+        return bins, "cg-dive"
+    if cg.partial is None:
+        return None
+    fixed, residual = cg.partial
+    return fixed + best_ffd(inst, usable, residual), "cg-dive+ffd"
 
 
 def _finish_margin(time_limit: float) -> float:
