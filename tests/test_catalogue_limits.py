@@ -18,6 +18,7 @@ from planner.errors import InfeasibleError, InputError, PlannerError
 from planner.fleet import load_fleet
 from planner.pricing import monthly_amount
 from planner.strategies import HARDWARE, INSTANCES, LicenceLine, build_container_model, build_vm_model
+from tests.test_catalogue import load_error
 
 ROOT = Path(__file__).resolve().parents[1]
 AWS = ROOT / "pricing" / "aws.yaml"
@@ -37,17 +38,6 @@ def variant(tmp_path: Path, base: Path, old: str, new: str, name: str = "bad.yam
     path = tmp_path / name
     path.write_text(text.replace(old, new, 1))
     return path
-
-
-def load_error(path: Path) -> str:
-    """Return the rendered InputError of loading ``path``; it names the file and holds no traceback."""
-    with pytest.raises(InputError) as info:
-        load_catalogue(path)
-    assert isinstance(info.value, PlannerError)
-    message = str(info.value)
-    assert str(path) in message
-    assert "Traceback" not in message
-    return message
 
 
 def line_of(path: Path, needle: str) -> int:
