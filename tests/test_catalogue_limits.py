@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from planner.catalogue import load_catalogue
 from planner.cli import app
-from planner.errors import InfeasibleError, InputError
+from planner.errors import InfeasibleError
 from planner.fleet import load_fleet
 from planner.pricing import monthly_amount
 from planner.strategies import HARDWARE, INSTANCES, LicenceLine, build_container_model, build_vm_model
