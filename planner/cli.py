@@ -94,18 +94,9 @@ def plan(
         from planner.scenarios import check_currencies, parse_fx, run_scenarios
 
         main_pricing = pricing[0]
-        seen_catalogues: dict[Path, Path] = {}
-        for path in pricing:
-            earlier = seen_catalogues.setdefault(path.resolve(), path)
-            if earlier is not path:
-                raise PlannerError(f"--pricing {path}: the same catalogue as --pricing {earlier}; "
-                                   "expected each catalogue once")
         rates = parse_fx(fx)
-        if rates and len(pricing) == 1:
-            raise PlannerError(f"--fx {', '.join(sorted(rates))}: there is only one catalogue; expected --fx only "
-                               "with a second --pricing catalogue in another currency")
-        if len(pricing) > 1:
-            check_currencies(pricing, rates)  # refuses mixed currencies before any solve
+        if len(pricing) > 1 or rates:
+            check_currencies(pricing, rates)  # repeats, mixed currencies, unused rates: before any solve
         base = load_baseline(baseline) if baseline is not None else None
         if base is not None:
             check_baseline(base, *load_inputs(fleet, main_pricing, replicas, team_label))

@@ -94,8 +94,12 @@ def parse_fx(texts: list[str] | None) -> dict[str, float]:
 
 def check_currencies(pricing_paths: list[Path], fx: dict[str, float]) -> dict[Path, tuple[str, float]]:
     """Return each catalogue's (currency, rate); PlannerError for a currency with no rate. Call before solving."""
-    if len(set(pricing_paths)) != len(pricing_paths):
-        raise PlannerError("--pricing: the same catalogue is given twice; expected different catalogues")
+    seen: dict[Path, Path] = {}
+    for path in pricing_paths:
+        earlier = seen.setdefault(Path(path).resolve(), path)
+        if earlier is not path:
+            raise PlannerError(f"--pricing {path}: the same catalogue as --pricing {earlier}; "
+                               "expected each catalogue once")
     errors: list[str] = []
     currencies: dict[Path, str] = {}
     for path in pricing_paths:

@@ -140,9 +140,7 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
         return AggregateLP(None, np.zeros((n_s, n_t)), np.zeros(n_t))
     x = np.array(highs.getSolution().col_value)
     objective = float(highs.getInfo().objective_function_value)
-    y = np.zeros((n_s, n_t))
-    for j, (s, t) in enumerate(pairs):
-        y[s, t] = x[j]
+    y = _replicas_by_type(inst, pairs, x)
     bound = shade(float(inst.problem.fixed_plan_cost) + objective)
     duals = np.array(highs.getSolution().row_dual[:n_s], dtype=float)
     return AggregateLP(bound, y, x[n_y:n_y + n_t], duals)
@@ -233,6 +231,15 @@ def _build_aggregate_model(
     return highs, pairs, n_y
 
 
+def _replicas_by_type(inst: Instance, pairs: list[tuple[int, int]], x: np.ndarray) -> np.ndarray:
+    """Return the y columns of a solution ``x`` as a (groups, types) array (0 off ``pairs``)."""
+    y = np.zeros((inst.n_groups, inst.n_types))
+    if pairs:
+        s, t = np.array(pairs).T
+        y[s, t] = x[:len(pairs)]
+    return y
+
+
 def _csr(
     rows: list[int], cols: list[int], vals: list[float], n_rows: int, n_cols: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -294,8 +301,6 @@ def aggregate_mip_bound(inst: Instance, time_limit: float, rel_gap: float = 1e-5
     hosts = replicas = None
     if info.primal_solution_status == 2:  # a feasible point exists
         x = np.array(highs.getSolution().col_value)
-        replicas = np.zeros((n_s, n_t))
-        for j, (s, t) in enumerate(pairs):
-            replicas[s, t] = x[j]
+        replicas = _replicas_by_type(inst, pairs, x)
         hosts = np.round(x[n_y:n_y + n_t])
     return AggregateMIP(bound, status == highspy.HighsModelStatus.kOptimal, replicas, hosts)

@@ -53,6 +53,8 @@ AGGREGATE_MIP_LP_FACTOR = 4.0
 # only when it finished or lifted the bound by at least this fraction of the bound.
 AGGREGATE_MIP_PROBE = 1.0
 AGGREGATE_MIP_LIFT = 2e-4
+# Its note (dropped again when the plan ends optimal: the bound's source then says nothing).
+AGGREGATE_MIP_NOTE = "aggregate MIP (whole host counts)"
 # Columns kept for the dive on large instances (re-solves slow down as columns pile up).
 DIVE_COLUMNS = 1500
 # Greedy pricing rounds per dive step on large instances (each re-solve is slow there).
@@ -175,7 +177,7 @@ def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbe
             mip = longer
     if mip.bound is not None and mip.bound > bound:
         bound = mip.bound
-        notes.append("aggregate MIP (whole host counts) " + ("solved" if mip.proven_optimal else "stopped early")
+        notes.append(f"{AGGREGATE_MIP_NOTE} " + ("solved" if mip.proven_optimal else "stopped early")
                      + f": bound {bound:,.2f}")
     if mip.replicas_by_type is not None:
         incumbent.offer(lp_guided_packing(inst, mip.replicas_by_type, hosts_by_type=mip.hosts_by_type), "mip-round")
@@ -411,7 +413,7 @@ def _finish(
     if status == "feasible":
         notes.append(f"stopped with gap {100 * gap:.2f} % (target {100 * options.gap:.2f} %)")
     else:  # how the bound was proven matters only while a gap remains
-        notes = [n for n in notes if not n.startswith("aggregate MIP")]
+        notes = [n for n in notes if not n.startswith(AGGREGATE_MIP_NOTE)]
     return Packing(
         hosts=hosts,
         cost=cost,

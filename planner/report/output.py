@@ -122,7 +122,3 @@ def write_outputs(targets: list[tuple[Path, Callable[[Path], None]]]) -> None:
                 with contextlib.suppress(OSError):
                     folder.rmdir()  # only if still empty
 
-
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Run ``write(tmp)`` and move the result to ``path``; nothing is left behind on failure."""
-    write_outputs([(path, write)])
