@@ -18,7 +18,7 @@ from planner.errors import InfeasibleError
 from planner.fleet import load_fleet
 from planner.pricing import monthly_amount
 from planner.strategies import HARDWARE, INSTANCES, LicenceLine, build_container_model, build_vm_model
-from tests.test_catalogue import load_error
+from tests.test_catalogue import line_of, load_error, variant
 
 ROOT = Path(__file__).resolve().parents[1]
 AWS = ROOT / "pricing" / "aws.yaml"
@@ -29,22 +29,6 @@ BOUTIQUE = ROOT / "fleets" / "online-boutique.csv"
 M7I = "{name: m7i.large, vcpu: 2, memory_gib: 8, max_pods: 29, price: {amount: 0.1008, per: hour, "
 COLO = "colocation_per_kw: {amount: 196, per: month, source: encor-colo}"
 OVERCOMMIT = "    cpu_overcommit: 4\n"
-
-
-def variant(tmp_path: Path, base: Path, old: str, new: str, name: str = "bad.yaml") -> Path:
-    """Write ``base`` with one exact substitution to ``tmp_path/name``."""
-    text = base.read_text()
-    assert old in text, f"fixture text {old!r} not found in {base.name}"
-    path = tmp_path / name
-    path.write_text(text.replace(old, new, 1))
-    return path
-
-
-def line_of(path: Path, needle: str) -> int:
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in {path}")
 
 
 def electricity(pue: str) -> str:
