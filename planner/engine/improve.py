@@ -29,6 +29,8 @@ from planner.engine.problem import ItemGroup, PackingProblem
 # Neighbourhood size: hosts per round and the largest sub-MILP accepted.
 _LNS_HOSTS = (4, 10)
 _LNS_MAX_VARS = 6000
+# Time limit of one round's sub-MILP.
+LNS_ROUND_SECONDS = 3.0
 
 
 def _utilisation(inst: Instance, b: Bin) -> float:
@@ -123,7 +125,7 @@ def _resolve_subset(
         return None
     model = build_assignment_model(sub, host_counts, strong_links=True)
     start = start_values(sub, model, sub_bins)
-    seconds = min(3.0, deadline - time.perf_counter() - 0.3)
+    seconds = min(LNS_ROUND_SECONDS, deadline - time.perf_counter() - 0.3)
     if seconds < 0.3:
         return None
     result = solve_assignment_model(sub, model, "highs", seconds, 1e-4, threads, seed, start)
