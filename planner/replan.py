@@ -362,6 +362,24 @@ def _plan_of(model: StrategyModel, hosts: tuple[HostLoad, ...], method: str, not
     return extract_plan(model, Packing(hosts, cost, 0.0, "feasible", cost, 0.0, method, notes))
 
 
+def _baseline_kept(model: StrategyModel, baseline_plan: Plan, plan: Plan, gap: float) -> Plan:
+    """Return the baseline placement as this run's plan, with the run's proven bound.
+
+    Used when the fleet is unchanged and the re-plan found nothing strictly cheaper than the
+    baseline placement at the new prices: moving replicas for no saving is churn, and a
+    time-limited search can land on another plan of equal (or higher) cost.
+    """
+    cost = baseline_plan.total_cost
+    bound = min(plan.lower_bound, cost)
+    status = "optimal" if cost <= 0 or (cost - bound) / cost <= gap + 1e-9 else "feasible"
+    engine_notes = tuple(n for n in plan.notes[len(model.notes):] if not n.startswith("stopped with gap"))
+    if status == "feasible":
+        engine_notes += (f"stopped with gap {100 * (cost - bound) / cost:.2f} % (target {100 * gap:.2f} %)",)
+    hosts = tuple(HostLoad(h.type, dict(h.services)) for h in baseline_plan.hosts)
+    return extract_plan(model, Packing(hosts, cost, bound, status, plan.heuristic_cost, plan.solve_seconds,
+                                       "baseline placement", engine_notes))
+
+
 # --- the cost change ---------------------------------------------------------------
 
 
@@ -497,6 +515,7 @@ def compare_to_baseline(result: PlanningResult, baseline: Baseline, max_moves: i
         s_notes: list[str] = []
         base_loads = base.loads()
         repriced = reopt = None
+        kept_baseline: Plan | None = None
         old_model = old_models.get(plan.strategy)
         if old_model is not None:
             offers = {o.name for o in old_model.offers}
@@ -511,25 +530,33 @@ def compare_to_baseline(result: PlanningResult, baseline: Baseline, max_moves: i
                 if problems:
                     s_notes.append("the baseline placement no longer fits the new catalogue's hosts: "
                                    + "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else ""))
+                elif (max_moves is None and same_fleet and baseline.spare_hosts == result.options.spare_hosts == 0
+                      and rp.total_cost <= plan.total_cost + EPS and plan_loads(rp) != plan_loads(plan)):
+                    kept_baseline = _baseline_kept(model, rp, plan, result.options.gap)
+                    s_notes.append(f"kept the baseline placement: the re-plan found nothing cheaper "
+                                   f"({plan.total_cost:,.2f} against {rp.total_cost:,.2f} per month)")
             if same_fleet:
-                reopt = plan.total_cost
+                reopt = plan.total_cost if kept_baseline is None else kept_baseline.total_cost
             else:
                 packing = solve_packing(old_model.problem, solve_options)
                 if result.options.spare_hosts:
                     packing = with_spares(old_model, packing, result.options.spare_hosts, result.options.gap)
                 reopt = extract_plan(old_model, packing).total_cost
-        final = plan
+        final = plan if kept_baseline is None else kept_baseline
         churn_rows: tuple[ChurnRow, ...] = ()
         if max_moves is not None:
             final, churn_rows, c_notes = churn_limited(model, result, base_loads, plan, max_moves)
             s_notes += c_notes
         diff = compare_loads(base_loads, plan_loads(final), common)
-        changes.append(StrategyChange(plan.strategy, base.total_cost, repriced, reopt, plan.total_cost,
+        changes.append(StrategyChange(plan.strategy, base.total_cost, repriced, reopt, final.total_cost
+                                      if kept_baseline is not None else plan.total_cost,
                                       final.total_cost, diff.added, diff.removed, diff.moves, churn_rows,
                                       tuple(s_notes), dict(sorted(Counter(t for _, t in base.hosts).items())),
                                       dict(sorted(Counter(h.type for h in final.hosts).items()))))
         new_plans.append(final)
     new_result = result
+    if max_moves is None and any(a is not b for a, b in zip(new_plans, result.plans, strict=True)):
+        new_result = replace(result, plans=tuple(new_plans))
     if max_moves is not None:
         new_result = replace(result, plans=tuple(new_plans),
                              notes=result.notes + (f"re-planned from the baseline {baseline.path} with at most "

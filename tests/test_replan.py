@@ -207,3 +207,58 @@ def test_a_host_type_gone_from_the_catalogue_is_a_note_not_a_crash(base, tmp_pat
     ct = changes.strategy("container-density")
     assert ct.price_effect is None and any("not in the new catalogue" in n for n in ct.notes)
     assert_adds_up(changes)
+
+
+def _swap_two_replicas(plan: dict) -> bool:
+    """Swap one replica each of two services between two hosts of one type (same shapes: same cost)."""
+    by_host: dict[str, list[dict]] = {}
+    for p in plan["placements"]:
+        by_host.setdefault(p["host"], []).append(p)
+    types = {h["id"]: h["type"] for h in plan["hosts"]}
+    for a, pa in by_host.items():
+        for b, pb in by_host.items():
+            if a >= b or types[a] != types[b]:
+                continue
+            on_a, on_b = {p["service"] for p in pa}, {p["service"] for p in pb}
+            for x in pa:
+                for y in pb:
+                    if x["service"] not in on_b and y["service"] not in on_a:
+                        x["host"], y["host"] = b, a
+                        return True
+    return False
+
+
+def test_a_replan_that_saves_nothing_keeps_the_baseline_placement(base, tmp_path):
+    # A baseline with the same cost but another placement (as a time-limited search can give):
+    # re-planning with unchanged inputs must not move replicas for no saving.
+    _, fleet, result, _ = base
+    data = result_dict(result)
+    swapped = [plan["strategy"] for plan in data["plans"] if _swap_two_replicas(plan)]
+    assert swapped  # the fixture fleet has two same-type hosts with different services
+    baseline = load_baseline(write(tmp_path / "swapped.json", json.dumps(data)))
+    changes = compare_to_baseline(result, baseline)
+    for name in swapped:
+        s = changes.strategy(name)
+        assert s.moves == () and s.hosts_added == {} and s.hosts_removed == {}
+        assert s.reoptimisation_effect == pytest.approx(0.0, abs=1e-9)
+        plan = next(p for p in changes.result.plans if p.strategy == name)
+        old = next(p for p in result.plans if p.strategy == name)
+        assert plan.method == "baseline placement" and plan.total_cost == pytest.approx(old.total_cost)
+        assert plan.lower_bound == pytest.approx(old.lower_bound) and plan.status == old.status
+        assert [(t, c) for _, t, c in plan_loads(plan)] == [(t, c) for _, t, c in baseline.plans[name].loads()]
+        assert any("kept the baseline placement" in n for n in s.notes)
+    assert_adds_up(changes)
+
+
+def test_a_cheaper_replan_replaces_the_baseline_placement(base, tmp_path):
+    _, fleet, before, baseline = base
+    cheap_large = catalogue_copy(tmp_path, "cheap-large", 0.4, ["instance_types.large.price"])
+    result = run_plan(fleet, cheap_large, OPTS)
+    changes = compare_to_baseline(result, baseline)
+    cheaper = 0
+    for plan, new in zip(changes.result.plans, result.plans, strict=True):
+        s = changes.strategy(plan.strategy)
+        if s.repriced_cost is not None and new.total_cost < s.repriced_cost - 1e-6:
+            assert plan is new and plan.method != "baseline placement"
+            cheaper += 1
+    assert cheaper  # large nodes at 40 % of their price: some strategy re-plans cheaper
