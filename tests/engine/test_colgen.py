@@ -88,3 +88,27 @@ def test_pricing_knapsack_matches_the_mip_on_random_instances() -> None:
                 assert all(n <= caps[g] for g, n in patterns[0].items())
                 assert sum(duals[g] * n for g, n in patterns[0].items()) == pytest.approx(value, abs=1e-6)
     assert solved >= 30
+
+
+def test_small_pools_dive_again_after_more_root_rounds(force_colgen: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With time left after the first exact dive, more root rounds and another dive run; the plan stays valid."""
+    import random
+
+    from planner.engine import HostType, ItemGroup
+
+    monkeypatch.setattr("planner.engine.solve.CG_LNS_SHARE_SMALL", 0.0)
+    monkeypatch.setattr("planner.engine.solve.CG_REDIVE_MIN_ROOT", 0.05)
+    rng = random.Random(7)
+    types = tuple(HostType(f"t{i}", v, m, s, c) for i, (v, m, s, c) in
+                  enumerate([(2, 8, 10, 70.0), (4, 16, 20, 138.0), (8, 32, 30, 270.0), (16, 64, 60, 530.0),
+                             (4, 8, 20, 120.0), (8, 64, 30, 400.0)]))
+    names = frozenset(t.name for t in types)
+    items = tuple(ItemGroup(f"s{i}", rng.randint(1, 9), rng.choice([0.1, 0.25, 0.5, 1.0, 1.5, 3.0]),
+                            rng.choice([0.25, 0.5, 1.0, 2.0, 4.0, 6.0]), rng.choice([1, 2, 3, 50]), names)
+                  for i in range(40))
+    problem = PackingProblem(items, types)
+    packing = solve_packing(problem, SolveOptions(time_limit=8.0, gap=0.0))
+    assert validate_packing(problem, packing) == []
+    assert packing.lower_bound <= packing.cost + 1e-6
+    assert packing.cost <= packing_cost(problem, ffd_packing(problem)) + 1e-6
+    assert any("dives" in note for note in packing.notes), packing.notes
