@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import signal
 import sys
@@ -25,6 +26,22 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
 # --spare-hosts above this is not a failure domain any fleet plans for (and each spare is a row).
 MAX_SPARE_HOSTS = 1000
+# A day per strategy: longer is a typo (or inf).
+MAX_TIME_LIMIT = 86_400
+
+
+def _check_kubernetes_only(fleet: Path, replicas: str, team_label: str | None) -> None:
+    """Refuse --replicas min|max and --team-label on a CSV fleet (they read Kubernetes objects only)."""
+    from planner.kube import is_kubernetes_input
+
+    if is_kubernetes_input(fleet):
+        return
+    if replicas != "spec":
+        raise PlannerError(f"--replicas {replicas}: applies to Kubernetes manifests (HPA min/max); {fleet} is a "
+                           "fleet CSV, whose replicas column gives the counts")
+    if team_label is not None:
+        raise PlannerError(f"--team-label {team_label!r}: applies to Kubernetes manifests (a label that names the "
+                           f"team); {fleet} is a fleet CSV, whose team column names the team")
 
 
 def parse_gap(text: str) -> float:
@@ -86,6 +103,10 @@ def plan(
             raise PlannerError(f"--commitment {commitment!r}: expected on-demand, 1y or 3y")
         if replicas not in ("spec", "min", "max"):
             raise PlannerError(f"--replicas {replicas!r}: expected spec, min or max")
+        if not math.isfinite(time_limit) or time_limit > MAX_TIME_LIMIT:
+            raise PlannerError(f"--time-limit {time_limit:g}: expected a finite number of seconds "
+                               f"from 1 to {MAX_TIME_LIMIT:,}")
+        _check_kubernetes_only(fleet, replicas, team_label)
         options = PlanOptions(solver=solver, time_limit=time_limit, gap=parse_gap(gap), growth=parse_growth_option(growth),
                               spare_hosts=spare_hosts, commitment=commitment, replicas=replicas, team_label=team_label)
         if max_moves is not None and baseline is None:

@@ -44,7 +44,7 @@ from planner.errors import PlannerError
 from planner.fleet import Fleet, Service
 from planner.pipeline import PlanningResult, build_models
 from planner.plans import Plan, extract_plan
-from planner.resilience import with_spares
+from planner.resilience import spare_hosts, with_spares
 from planner.strategies import StrategyModel
 
 EPS = 1e-6
@@ -357,9 +357,14 @@ def _host_loads(loads: Loads) -> tuple[HostLoad, ...]:
     return tuple(HostLoad(t, dict(sorted((s, n) for s, n in c.items() if n))) for _, t, c in loads)
 
 
-def _plan_of(model: StrategyModel, hosts: tuple[HostLoad, ...], method: str, notes: tuple[str, ...] = ()) -> Plan:
+def _plan_of(model: StrategyModel, hosts: tuple[HostLoad, ...], method: str, notes: tuple[str, ...] = (),
+             lower_bound: float = 0.0, gap: float | None = None) -> Plan:
+    """Price ``hosts`` as a plan; ``lower_bound`` (any valid bound) and ``gap`` (target) give its status."""
     cost = packing_cost(model.problem, hosts)
-    return extract_plan(model, Packing(hosts, cost, 0.0, "feasible", cost, 0.0, method, notes))
+    bound = min(lower_bound, cost)
+    proven = gap is not None and (cost <= 0 or (cost - bound) / cost <= gap + 1e-9)
+    return extract_plan(model, Packing(hosts, cost, bound, "optimal" if proven else "feasible", cost, 0.0,
+                                       method, notes))
 
 
 def _baseline_kept(model: StrategyModel, baseline_plan: Plan, plan: Plan, gap: float) -> Plan:
@@ -755,8 +760,16 @@ def churn_limited(model: StrategyModel, result: PlanningResult, base_loads: Load
     keep_empty = result.options.spare_hosts > 0
     common = {i.name for i in model.problem.items}
 
+    spares_wanted = result.options.spare_hosts
+
     def to_plan(hosts: list[list[Any]], method: str) -> Plan:
-        return _plan_of(model, tuple(HostLoad(t, dict(sorted(c.items()))) for t, c in hosts), method)
+        loads = tuple(HostLoad(t, dict(sorted(c.items()))) for t, c in hosts if not spares_wanted or +c)
+        if spares_wanted:
+            # Spares are empty hosts: adding them moves no replica, and the plan must keep them.
+            spares, _ = spare_hosts(model, Packing(loads, 0.0, 0.0, "feasible", 0.0, 0.0, method), spares_wanted)
+            loads += tuple(spares)
+        # The unconstrained run's bound also bounds every plan with fewer moves.
+        return _plan_of(model, loads, method, lower_bound=optimal.lower_bound, gap=result.options.gap)
 
     def moves_of(plan: Plan) -> int:
         return len(compare_loads(base_loads, plan_loads(plan), common).moves)

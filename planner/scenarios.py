@@ -88,7 +88,11 @@ def parse_fx(texts: list[str] | None) -> dict[str, float]:
         if not m or float(m.group(2)) <= 0:
             raise PlannerError(f"--fx {text!r}: expected CURRENCY=RATE such as EUR=1.08 (one EUR in the first "
                                "catalogue's currency)")
-        rates[m.group(1).upper()] = float(m.group(2))
+        currency, rate = m.group(1).upper(), float(m.group(2))
+        if currency in rates and rates[currency] != rate:
+            raise PlannerError(f"--fx {text!r}: {currency} already has the rate {rates[currency]:g}; "
+                               "expected one rate per currency")
+        rates[currency] = rate
     return rates
 
 

@@ -121,3 +121,17 @@ def test_sigterm_while_solving_writes_nothing(tmp_path: Path) -> None:
     assert proc.returncode == 130, err
     assert "nothing written" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("options, expected", [
+    (["--time-limit", "inf"], "expected a finite number of seconds"),
+    (["--replicas", "max"], "applies to Kubernetes manifests"),
+    (["--team-label", "team"], "applies to Kubernetes manifests"),
+    (["-p", str(ROOT / "pricing" / "onprem.yaml"), "--fx", "EUR=1.08", "--fx", "EUR=1.1"], "one rate per currency"),
+])
+def test_cli_refuses_options_it_would_otherwise_ignore_or_mangle(tmp_path: Path, options: list[str],
+                                                                  expected: str) -> None:
+    result = _plan(FLEET, "-p", AWS, *options, "--out", tmp_path / "x.xlsx", "--json", tmp_path / "x.json", "--quiet")
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert list(tmp_path.iterdir()) == []

@@ -262,3 +262,17 @@ def test_a_cheaper_replan_replaces_the_baseline_placement(base, tmp_path):
             assert plan is new and plan.method != "baseline placement"
             cheaper += 1
     assert cheaper  # large nodes at 40 % of their price: some strategy re-plans cheaper
+
+
+def test_max_moves_keeps_the_spare_hosts_asked_for(base, tmp_path):
+    # The baseline had no spares; the re-plan asks for one: empty spares move no replica, so
+    # every churn-limited plan must still carry them (and keep the run's proven bound).
+    _, fleet, _, baseline = base
+    options = PlanOptions(time_limit=10, spare_hosts=1)
+    result = run_plan(fleet, TINY_CLOUD, options)
+    changes = compare_to_baseline(result, baseline, max_moves=2)
+    assert [p.spare_hosts for p in changes.result.plans] == [p.spare_hosts for p in result.plans]
+    assert any(p.spare_hosts for p in changes.result.plans)
+    for plan, full in zip(changes.result.plans, result.plans, strict=True):
+        assert 0 < plan.lower_bound <= plan.total_cost + 1e-6
+        assert plan.lower_bound == pytest.approx(min(full.lower_bound, plan.total_cost))
