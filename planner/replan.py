@@ -41,11 +41,12 @@ from planner.check import check_plan
 from planner.engine import solve_packing
 from planner.engine.problem import HostLoad, ItemGroup, Packing, PackingProblem, SolveOptions, host_cost, packing_cost
 from planner.errors import PlannerError
-from planner.fleet import Fleet, Service
+from planner.fleet import MAX_MAX_PER_HOST, MAX_REPLICAS, Fleet, Service
 from planner.pipeline import PlanningResult, build_models
 from planner.plans import Plan, extract_plan
 from planner.resilience import spare_hosts, with_spares
-from planner.strategies import StrategyModel
+from planner.strategies import STRATEGIES, StrategyModel
+from planner.units import MAX_CPU_CORES, MAX_MEMORY_GIB
 
 EPS = 1e-6
 
@@ -135,6 +136,11 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
     try:
         plans = {}
         for p in data["plans"]:
+            if p["strategy"] in plans or p["strategy"] not in STRATEGIES:
+                raise BaselineError(f"--baseline {path}: plan strategy {_short(_text(p['strategy']))} "
+                                    + ("appears twice" if p["strategy"] in plans else "is unknown")
+                                    + f"; expected each of {', '.join(STRATEGIES)} at most once, in a file "
+                                    "written by planner, unedited")
             plans[p["strategy"]] = BaselinePlan(
                 p["strategy"], float(p["total_cost"]),
                 tuple((_text(h["id"]), _text(h["type"])) for h in p["hosts"]),
@@ -158,6 +164,11 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
     except (KeyError, TypeError, ValueError) as err:
         raise BaselineError(f"--baseline {path}: plan data incomplete (missing or bad {err}); "
                             "expected a file written by planner") from None
+    try:
+        _check_values(path, data["plans"], services)
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        raise BaselineError(f"--baseline {path}: plan data incomplete (missing or bad {err}); "
+                            "expected a file written by planner") from None
     _check_consistent(path, plans, services)
     return Baseline(
         path=path, currency=str(data["currency"]), fleet_name=str(fleet.get("name") or Path(fleet.get("path", "?")).stem),
@@ -168,6 +179,47 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
         commitment=str(options.get("commitment", "on-demand")), spare_hosts=int(options.get("spare_hosts", 0)),
         notes=tuple(notes),
     )
+
+
+def _check_values(path: Path, raw_plans: list[dict[str, Any]], services: tuple[Service, ...]) -> None:
+    """Raise BaselineError for numbers planner never writes (a hand-edited file).
+
+    Totals must be finite, not negative and equal to their cost breakdown (and at least their
+    hosts' costs); service rows must be within the fleet CSV's own limits.
+    """
+    problems: list[str] = []
+    for p in raw_plans:
+        total = float(p["total_cost"])
+        label = f"plan {p['strategy']}"
+        if not math.isfinite(total) or total < 0:
+            problems.append(f"{label}: total_cost {total!r}; expected a finite amount >= 0")
+            continue
+        tolerance = 0.01 + 1e-6 * total
+        breakdown = p.get("cost_breakdown")
+        if isinstance(breakdown, dict) and breakdown:
+            parts = sum(float(v) for v in breakdown.values())
+            if not math.isfinite(parts) or abs(parts - total) > tolerance:
+                problems.append(f"{label}: total_cost {total:,.2f} but its cost_breakdown sums to {parts:,.2f}; "
+                                "expected them equal")
+        hosts = sum(float(h.get("cost", 0.0)) for h in p["hosts"])
+        if not math.isfinite(hosts) or hosts > total + tolerance:
+            problems.append(f"{label}: total_cost {total:,.2f} but its hosts cost {hosts:,.2f}; "
+                            "expected at least the hosts' cost")
+    for s in services:
+        row = f"fleet service {_short(s.name)}"
+        if not (math.isfinite(s.vcpu) and 0 < s.vcpu <= MAX_CPU_CORES):
+            problems.append(f"{row}: vcpu {s.vcpu!r}; expected more than 0 and at most {MAX_CPU_CORES}")
+        if not (math.isfinite(s.memory_gib) and 0 < s.memory_gib <= MAX_MEMORY_GIB):
+            problems.append(f"{row}: memory_gib {s.memory_gib!r}; expected more than 0 and at most {MAX_MEMORY_GIB}")
+        if not 1 <= s.replicas <= MAX_REPLICAS:
+            problems.append(f"{row}: replicas {s.replicas}; expected 1 to {MAX_REPLICAS:,}")
+        if not 1 <= s.max_per_host <= MAX_MAX_PER_HOST:
+            problems.append(f"{row}: max_per_host {s.max_per_host}; expected 1 to {MAX_MAX_PER_HOST:,}")
+    if problems:
+        shown = problems[:5]
+        raise BaselineError(f"--baseline {path}: numbers planner does not write (edited by hand?); expected a file "
+                            "written by planner, unedited\n" + "\n".join(f"  - {x}" for x in shown)
+                            + (f"\n  ... and {len(problems) - 5} more" if len(problems) > 5 else ""))
 
 
 def _check_consistent(path: Path, plans: dict[str, BaselinePlan], services: tuple[Service, ...]) -> None:

@@ -276,3 +276,36 @@ def test_max_moves_keeps_the_spare_hosts_asked_for(base, tmp_path):
     for plan, full in zip(changes.result.plans, result.plans, strict=True):
         assert 0 < plan.lower_bound <= plan.total_cost + 1e-6
         assert plan.lower_bound == pytest.approx(min(full.lower_bound, plan.total_cost))
+
+
+def _edit(data: dict, what: str) -> None:
+    if what == "nan total":
+        data["plans"][1]["total_cost"] = float("nan")
+    elif what == "total off its breakdown":
+        data["plans"][1]["total_cost"] = 1000.0
+    elif what == "negative vcpu":
+        data["fleet"]["service_rows"][0]["vcpu"] = -1
+    elif what == "too many replicas":
+        data["fleet"]["service_rows"][0]["replicas"] = 10_000_000
+    elif what == "strategy twice":
+        data["plans"][1]["strategy"] = data["plans"][0]["strategy"]
+    elif what == "unknown strategy":
+        data["plans"][1]["strategy"] = "bare-metal"
+
+
+@pytest.mark.parametrize("what, expected", [
+    ("nan total", "expected a finite amount"),
+    ("total off its breakdown", "cost_breakdown sums to"),
+    ("negative vcpu", "vcpu -1"),
+    ("too many replicas", "replicas 10000000"),
+    ("strategy twice", "appears twice"),
+    ("unknown strategy", "is unknown"),
+])
+def test_a_hand_edited_baseline_is_refused_before_planning(base, tmp_path, what, expected):
+    _, _, result, _ = base
+    data = result_dict(result)
+    _edit(data, what)
+    path = write(tmp_path / "edited.json", json.dumps(data))
+    with pytest.raises(BaselineError) as err:
+        load_baseline(path)
+    assert expected in str(err.value) and str(path) in str(err.value)
