@@ -125,7 +125,7 @@ def plan(
         xlsx = workbook_path(out, fleet, main_pricing, started)
         check_writable(xlsx, force)
         if json_path is not None:
-            check_writable(json_path, force)
+            check_writable(json_path, force, "--json")
             check_distinct([xlsx, json_path])
         result = _run(fleet, main_pricing, options, errors, quiet)
         optimal = result
@@ -205,7 +205,7 @@ def convert(
     try:
         if replicas not in ("spec", "min", "max"):
             raise PlannerError(f"--replicas {replicas!r}: expected spec, min or max")
-        check_writable(to, force)
+        check_writable(to, force, "--to")
         fleet = load_kubernetes_fleet(manifests, replicas=replicas, team_label=team_label)  # type: ignore[arg-type]
         write_fleet_csv(fleet, to)
     except PlannerError as err:

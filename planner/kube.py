@@ -87,6 +87,10 @@ OS_KEYS = ("kubernetes.io/os", "beta.kubernetes.io/os")
 ARCH_KEYS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
 _ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
 _RESOURCES = ("cpu", "memory")
+# A workload that requests memory but no CPU (or the reverse) still needs a node: its
+# missing request is planned at this floor (the scheduler counts it as 0).
+_FLOOR_MILLICORES = 1
+_FLOOR_BYTES = 2**20
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # ASCII digits only ([0-9], not \d, which also matches Arabic-Indic and fullwidth digits).
 _ZERO_CPU_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)[mun]?$")
@@ -844,14 +848,16 @@ class _Reader:
         kept: list[_Workload] = []
         unsized: list[str] = []
         idle: list[str] = []
+        floored: list[str] = []
         for w in workloads:
             zero = [r for r in _RESOURCES if w.size.amount[r] == 0]
-            if zero:
-                unsized.append(f"{w.obj.name} ({w.obj.kind})" if len(zero) == 2
-                               else f"{w.obj.name} ({w.obj.kind}: no {zero[0]})")
+            if len(zero) == 2:
+                unsized.append(f"{w.obj.name} ({w.obj.kind})")
             elif w.replicas == 0:
                 idle.append(f"{w.obj.name} ({w.obj.kind}{', ' + w.replicas_from if w.replicas_from else ''})")
             else:
+                if zero:  # the scheduler counts the missing request as 0; plan the smallest one
+                    floored.append(f"{w.obj.name} ({w.obj.kind}: no {zero[0]})")
                 kept.append(w)
         namespaces: dict[str, set[str | None]] = {}
         for w in kept:
@@ -863,8 +869,8 @@ class _Reader:
         services = [
             Service(
                 name=name,
-                vcpu=parse_cpu(f"{w.size.amount['cpu']}m"),
-                memory_gib=_memory_gib(w.size.amount["memory"]),
+                vcpu=parse_cpu(f"{w.size.amount['cpu'] or _FLOOR_MILLICORES}m"),
+                memory_gib=_memory_gib(w.size.amount["memory"] or _FLOOR_BYTES),
                 replicas=w.replicas,
                 os=w.os,
                 team=w.team,
@@ -876,6 +882,9 @@ class _Reader:
             for name, w in zip(names, kept)
         ]
         notes = []
+        if floored:
+            notes.append("planned at 1m CPU or 1Mi memory where a workload requests only the other (the scheduler "
+                         f"counts a missing request as 0): {', '.join(floored)}")
         if unsized:
             notes.append(f"skipped, no resource requests: {', '.join(unsized)}")
         if idle:

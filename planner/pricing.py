@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from planner.catalogue.schema import Catalogue, Facility, HostModel, InstanceType, Licence, Price
+from planner.catalogue.schema import Catalogue, Facility, HostModel, InstanceType, Licence, Price, instance_family
 
 HOURS_PER_MONTH = 730.0
 MONTHS_PER_YEAR = 12.0
@@ -128,12 +128,12 @@ class Discount:
 def commitment_discount(catalogue: Catalogue, term: str, applies_to: str, name: str) -> Discount:
     """Return the discount for ``name`` under a commitment ``term`` (``on-demand``: none).
 
-    The most specific rule wins: one naming ``name`` itself, then its family (the part
-    before the first dot, e.g. ``m7i``), then a rule without names.
+    The most specific rule wins: one naming ``name`` itself, then its family
+    (``instance_family``: ``m7i`` for ``m7i.large``), then a rule without names.
     """
     if term == ON_DEMAND:
         return Discount()
-    family = name.split(".", 1)[0]
+    family = instance_family(name)
     best: tuple[int, Discount] | None = None
     for index, rule in enumerate(catalogue.commitments.get(term, [])):  # type: ignore[call-overload]
         if rule.applies_to != applies_to:

@@ -153,7 +153,7 @@ def test_same_name_different_kinds_in_one_namespace(tmp_path: Path) -> None:
 def test_sizing_rules() -> None:
     fleet = load("mixed.yaml")
     services = by_name(fleet)
-    assert list(services) == ["migrate", "legacy", "winweb", "search"]
+    assert list(services) == ["migrate", "legacy", "winweb", "search", "queue"]
     migrate = services["migrate"]  # init 1 CPU beats 300m + 200m; memory 512Mi + 128Mi beats 256Mi
     assert (migrate.vcpu, migrate.memory_gib, migrate.replicas, migrate.team) == (1.0, 640 * MiB, 2, "shop")
     legacy = services["legacy"]  # cpu limit only: requested at the limit; memory has a request
@@ -164,11 +164,15 @@ def test_sizing_rules() -> None:
     search = services["search"]  # StatefulSet, no replicas (1); arm64 by affinity; sidecar + overhead added
     assert (search.arch, search.replicas, search.os) == ("arm64", 1, "linux")
     assert search.vcpu == 1.35 and search.memory_gib == (4096 + 64 + 120) * MiB
+    queue = services["queue"]  # CPU request, no memory request: planned, memory at the 1Mi floor
+    assert (queue.vcpu, queue.memory_gib, queue.replicas) == (0.5, MiB, 1)
 
 
 def test_skipped_objects_are_listed() -> None:
     notes = load("mixed.yaml").notes
-    assert "skipped, no resource requests: carts-db (Deployment), queue (StatefulSet: no memory)" in notes
+    assert "skipped, no resource requests: carts-db (Deployment)" in notes
+    assert ("planned at 1m CPU or 1Mi memory where a workload requests only the other (the scheduler counts a "
+            "missing request as 0): queue (StatefulSet: no memory)") in notes
     assert ("skipped Jobs, CronJobs and bare Pods (they use compute, but not as services): Job shop/db-migrate, "
             "CronJob shop/nightly-report, Pod shop/debug") in notes
     assert "skipped 1 object managed by another workload, which is planned instead (Pod 1)" in notes
@@ -209,8 +213,8 @@ spec: {scaleTargetRef: {kind: Deployment, name: gone}, maxReplicas: 4}
 def test_team_label() -> None:
     fleet = load("mixed.yaml", team_label="team")
     teams = {s.name: s.team for s in fleet.services}
-    assert teams == {"migrate": "platform", "legacy": None, "winweb": "web", "search": None}
-    assert "no label 'team' (team left empty): legacy, search" in fleet.notes
+    assert teams == {"migrate": "platform", "legacy": None, "winweb": "web", "search": None, "queue": None}
+    assert "no label 'team' (team left empty): legacy, search, queue" in fleet.notes
 
 
 def test_quantities_as_kubernetes_reads_them(tmp_path: Path) -> None:

@@ -131,3 +131,18 @@ def test_unknown_commitment_term_is_a_clear_error():
     with pytest.raises(PlannerError, match="no commitments.3y"):
         run_plan(ROOT / "fleets/online-boutique.csv", ROOT / "pricing/onprem.yaml",
                  PlanOptions(time_limit=5, commitment="3y"))
+
+
+def test_commitment_families_work_for_dotted_and_hyphenated_instance_names():
+    from planner.catalogue.schema import instance_family
+    from planner.pricing import commitment_discount
+
+    assert [instance_family(n) for n in ("m7i.large", "m7i.metal-24xl", "e2-standard-4", "Standard_D4s_v5")] == [
+        "m7i", "m7i", "e2", "Standard_D4s_v5"]
+    commitments = {"1y": [{"applies_to": "instances", "names": ["e2"], "discount_percent": {"value": 37, "source": "s"}}]}
+    catalogue = cloud_catalogue(commitments=commitments)
+    catalogue = catalogue.model_copy(update={"instance_types": [
+        t.model_copy(update={"name": n}) for t, n in zip(catalogue.instance_types, ("e2-standard-2", "e2-highmem-8",
+                                                                                      "t2a-standard-4"))]})
+    assert commitment_discount(catalogue, "1y", "instances", "e2-highmem-8").fraction == pytest.approx(0.37)
+    assert commitment_discount(catalogue, "1y", "instances", "t2a-standard-4").fraction == 0.0

@@ -31,7 +31,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from planner.catalogue.schema import MAX_AMOUNT, Catalogue, Figure, Price
+from planner.catalogue.schema import MAX_AMOUNT, Catalogue, Figure, Price, instance_family
 from planner.errors import InputError
 
 YamlPath = tuple[str | int, ...]
@@ -626,7 +626,7 @@ def _check_commitments(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
     found: list[tuple[YamlPath, str]] = []
     kinds: dict[str, list[str]] = {
         "instances": [t.name for t in catalogue.instance_types]
-        + sorted({t.name.split(".")[0] for t in catalogue.instance_types}),
+        + sorted({instance_family(t.name) for t in catalogue.instance_types} - {t.name for t in catalogue.instance_types}),
         "hardware": [h.name for h in catalogue.host_models],
         "licences": [lic.name for lic in catalogue.licences],
     }
@@ -638,7 +638,10 @@ def _check_commitments(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
                     found.append(
                         (
                             ("commitments", term, index, "names", j),
-                            f"unknown {commitment.applies_to} name '{name}'{_suggest(name, known)}",
+                            f"unknown {commitment.applies_to} name '{name}'{_suggest(name, known)}"
+                            + (" (expected an instance type name, or a family: the part before the first '.' "
+                               "or '-', as m7i in m7i.large or e2 in e2-standard-4)"
+                               if commitment.applies_to == "instances" else ""),
                         )
                     )
     return found

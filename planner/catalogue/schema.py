@@ -325,10 +325,20 @@ class Strategies(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
+def instance_family(name: str) -> str:
+    """Return an instance type's family: the part before the first dot (AWS ``m7i.large``: ``m7i``),
+    else before the first hyphen (GCP-style ``e2-standard-4``: ``e2``); the whole name otherwise."""
+    for separator in (".", "-"):
+        if separator in name:
+            return name.split(separator, 1)[0]
+    return name
+
+
 class Commitment(Strict):
     """A discount for committing to a term: reserved instances, savings plans, multi-year licences.
 
-    ``names`` are instance type names or families (``m7i`` matches ``m7i.large``), host
+    ``names`` are instance type names or families (``m7i`` matches ``m7i.large``, ``e2``
+    matches ``e2-standard-4``: see ``instance_family``), host
     model names, or licence names; omitted = everything of that kind. The most specific
     match wins (a name over a family over everything).
     """
