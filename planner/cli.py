@@ -117,7 +117,7 @@ def plan(
         main_pricing = pricing[0]
         rates = parse_fx(fx)
         if len(pricing) > 1 or rates:
-            check_currencies(pricing, rates)  # repeats, mixed currencies, unused rates: before any solve
+            check_currencies(pricing, rates, commitment)  # repeats, currencies, rates, terms: before any solve
         base = load_baseline(baseline) if baseline is not None else None
         if base is not None:
             check_baseline(base, *load_inputs(fleet, main_pricing, replicas, team_label))

@@ -96,8 +96,10 @@ def parse_fx(texts: list[str] | None) -> dict[str, float]:
     return rates
 
 
-def check_currencies(pricing_paths: list[Path], fx: dict[str, float]) -> dict[Path, tuple[str, float]]:
-    """Return each catalogue's (currency, rate); PlannerError for a currency with no rate. Call before solving."""
+def check_currencies(pricing_paths: list[Path], fx: dict[str, float],
+                     term: str = "on-demand") -> dict[Path, tuple[str, float]]:
+    """Return each catalogue's (currency, rate); PlannerError for a currency with no rate, or a
+    commitment ``term`` a catalogue does not offer. Call before solving."""
     seen: dict[Path, Path] = {}
     for path in pricing_paths:
         earlier = seen.setdefault(Path(path).resolve(), path)
@@ -108,9 +110,14 @@ def check_currencies(pricing_paths: list[Path], fx: dict[str, float]) -> dict[Pa
     currencies: dict[Path, str] = {}
     for path in pricing_paths:
         try:
-            currencies[path] = load_catalogue(path).currency
+            catalogue = load_catalogue(path)
         except InputError as err:
             errors += err.problems
+            continue
+        currencies[path] = catalogue.currency
+        if term != "on-demand" and term not in catalogue.commitments:
+            terms = ", ".join(["on-demand", *sorted(catalogue.commitments)])
+            errors.append(f"--commitment {term}: {path} has no commitments.{term}; expected one of {terms}")
     if errors:
         raise InputError(errors, header=f"{len(errors)} problems in the catalogues:" if len(errors) > 1 else None)
     report = currencies[pricing_paths[0]]

@@ -61,3 +61,15 @@ def test_a_rate_no_catalogue_uses_is_refused(tmp_path):
     with pytest.raises(PlannerError, match="GBP"):
         check_currencies([TINY_CLOUD, eur], {"EUR": 1.1, "GBP": 1.3})
     assert check_currencies([TINY_CLOUD, eur], {"EUR": 1.1})[eur] == ("EUR", 1.1)
+
+
+def test_a_commitment_term_a_later_catalogue_lacks_is_refused_before_solving(tmp_path):
+    from planner.scenarios import check_currencies
+    from tests.builders import cloud_catalogue
+
+    committed = tmp_path / "committed.yaml"
+    committed.write_text(catalogue_yaml(cloud_catalogue(commitments={"1y": [
+        {"applies_to": "instances", "discount_percent": {"value": 30, "source": "s"}}]})))
+    assert check_currencies([committed], {}, "1y")[committed] == ("USD", 1.0)
+    with pytest.raises(PlannerError, match=r"has no commitments\.1y"):
+        check_currencies([committed, TINY_ONPREM], {}, "1y")
