@@ -370,3 +370,16 @@ def test_names_with_control_characters_or_huge_lengths_are_refused(tmp_path) -> 
         with _pytest.raises(_Err) as err:
             _load(path)
         assert expected in str(err.value) and "row 2" in str(err.value)
+
+
+def test_a_fleet_beyond_the_total_replica_limit_is_refused_before_planning(tmp_path: Path) -> None:
+    from planner.pipeline import MAX_FLEET_REPLICAS
+
+    half = MAX_FLEET_REPLICAS // 2 + 1
+    fleet = write(tmp_path, f"service,cpu,memory,replicas,max_per_host\na,100m,128Mi,{half},1000\n"
+                            f"b,100m,128Mi,{half},1000\n", "fleet.csv")
+    out = tmp_path / "out"
+    result = runner.invoke(app, [str(fleet), "-p", str(AWS), "--out", str(out), "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert f"{2 * half:,} replicas in all; expected at most {MAX_FLEET_REPLICAS:,}" in result.output
+    assert not out.exists()
