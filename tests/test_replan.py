@@ -58,6 +58,14 @@ def base(tmp_path_factory):
     return tmp, fleet, result, baseline_of(result, tmp)
 
 
+@pytest.fixture(scope="module")
+def cheap_large(base, tmp_path_factory):
+    """The base fleet re-planned with large nodes at 40 % of their price: (catalogue path, result)."""
+    _, fleet, _, _ = base
+    path = catalogue_copy(tmp_path_factory.mktemp("cheap"), "cheap-large", 0.4, ["instance_types.large.price"])
+    return path, run_plan(fleet, path, OPTS)
+
+
 def assert_adds_up(changes):
     for s in changes.strategies:
         parts = [a for _, a in s.effects() if a is not None]
@@ -112,10 +120,9 @@ def test_effects_add_up_with_new_prices_and_a_changed_fleet(base, tmp_path):
     assert "price effect" in text and "volume effect" in text
 
 
-def test_max_moves_0_reproduces_the_baseline_placement(base, tmp_path):
+def test_max_moves_0_reproduces_the_baseline_placement(base, cheap_large):
     _, fleet, before, baseline = base
-    cheap_large = catalogue_copy(tmp_path, "cheap-large", 0.4, ["instance_types.large.price"])
-    result = run_plan(fleet, cheap_large, OPTS)
+    _, result = cheap_large
     changes = compare_to_baseline(result, baseline, max_moves=0)
     for plan, old in zip(changes.result.plans, before.plans, strict=True):
         assert [(t, c) for _, t, c in plan_loads(plan)] == [(t, c) for _, t, c in plan_loads(old)]
@@ -124,10 +131,9 @@ def test_max_moves_0_reproduces_the_baseline_placement(base, tmp_path):
     assert_adds_up(changes)
 
 
-def test_max_moves_trades_churn_for_savings(base, tmp_path):
+def test_max_moves_trades_churn_for_savings(base, cheap_large):
     _, fleet, before, baseline = base
-    cheap_large = catalogue_copy(tmp_path, "cheap-large", 0.4, ["instance_types.large.price"])
-    result = run_plan(fleet, cheap_large, OPTS)
+    _, result = cheap_large
     full = compare_to_baseline(result, baseline)
     optimum_moves = len(full.strategy("container-density").moves)
     assert optimum_moves > 0
@@ -250,10 +256,9 @@ def test_a_replan_that_saves_nothing_keeps_the_baseline_placement(base, tmp_path
     assert_adds_up(changes)
 
 
-def test_a_cheaper_replan_replaces_the_baseline_placement(base, tmp_path):
+def test_a_cheaper_replan_replaces_the_baseline_placement(base, cheap_large):
     _, fleet, before, baseline = base
-    cheap_large = catalogue_copy(tmp_path, "cheap-large", 0.4, ["instance_types.large.price"])
-    result = run_plan(fleet, cheap_large, OPTS)
+    _, result = cheap_large
     changes = compare_to_baseline(result, baseline)
     cheaper = 0
     for plan, new in zip(changes.result.plans, result.plans, strict=True):
