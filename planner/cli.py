@@ -46,7 +46,7 @@ def _check_kubernetes_only(fleet: Path, replicas: str, team_label: str | None) -
 
 def parse_gap(text: str) -> float:
     """Return a relative gap from '0.1', '0.1%' (both percent)."""
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*%?\s*", text)
+    m = re.fullmatch(r"\s*([0-9]+\.?[0-9]*|\.[0-9]+)\s*%?\s*", text)
     if not m or float(m.group(1)) >= 100:
         raise PlannerError(f"--gap {text!r}: expected a percentage from 0 up to (not including) 100, such as 0.1 or 0.1%")
     return float(m.group(1)) / 100.0

@@ -372,6 +372,8 @@ def _read_row(
 def parse_growth(text: str) -> float:
     """Return a growth fraction from a percentage like ``30%`` (0.3) or ``-10%``."""
     match = re.fullmatch(r"\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*%\s*", text)
+    if not match and re.fullmatch(r"\s*[+-]?0+(?:\.0*)?\s*", text):
+        return 0.0  # no growth needs no unit
     if not match:
         odd = non_ascii_digit(text)
         if odd is not None:

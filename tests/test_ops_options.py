@@ -146,3 +146,10 @@ def test_commitment_families_work_for_dotted_and_hyphenated_instance_names():
                                                                                       "t2a-standard-4"))]})
     assert commitment_discount(catalogue, "1y", "instances", "e2-highmem-8").fraction == pytest.approx(0.37)
     assert commitment_discount(catalogue, "1y", "instances", "t2a-standard-4").fraction == 0.0
+
+
+def test_zero_growth_needs_no_percent_sign_and_gap_takes_a_trailing_point():
+    from planner.cli import parse_gap
+
+    assert [parse_growth(t) for t in ("0", "0.0", "+0", "0%")] == [0.0, 0.0, 0.0, 0.0]
+    assert parse_gap("5.") == pytest.approx(0.05) and parse_gap(".5") == pytest.approx(0.005)
