@@ -114,13 +114,21 @@ def load_inputs(fleet_path: Path, pricing_path: Path, replicas: str = "spec",
     return fleet, catalogue
 
 
+def missing_term(catalogue: Catalogue, pricing_path: Path, term: str) -> str | None:
+    """Return the problem when ``catalogue`` has no commitment ``term`` (None when it has, or on-demand)."""
+    if term == ON_DEMAND or term in catalogue.commitments:
+        return None
+    terms = ", ".join([ON_DEMAND, *sorted(catalogue.commitments)])
+    return f"--commitment {term}: {pricing_path} has no commitments.{term}; expected one of {terms}"
+
+
 def build_models(fleet: Fleet, catalogue: Catalogue, pricing_path: Path,
                  strategies: tuple[str, ...] = STRATEGIES, term: str = ON_DEMAND) -> tuple[StrategyModel, ...]:
     """Build each strategy's packing problem; report every unplaceable service of all strategies at once."""
     builders = {"vm-per-service": build_vm_model, "container-density": build_container_model}
-    if term != ON_DEMAND and term not in catalogue.commitments:
-        terms = ", ".join([ON_DEMAND, *sorted(catalogue.commitments)])
-        raise PlannerError(f"--commitment {term}: {pricing_path} has no commitments.{term}; expected one of {terms}")
+    missing = missing_term(catalogue, pricing_path, term)
+    if missing:
+        raise PlannerError(missing)
     models, errors = [], []
     for name in strategies:
         try:

@@ -414,9 +414,13 @@ def _plan_of(model: StrategyModel, hosts: tuple[HostLoad, ...], method: str, not
     """Price ``hosts`` as a plan; ``lower_bound`` (any valid bound) and ``gap`` (target) give its status."""
     cost = packing_cost(model.problem, hosts)
     bound = min(lower_bound, cost)
+    return extract_plan(model, Packing(hosts, cost, bound, _status(cost, bound, gap), cost, 0.0, method, notes))
+
+
+def _status(cost: float, bound: float, gap: float | None) -> str:
+    """Return "optimal" when ``bound`` proves ``cost`` within ``gap`` (None: nothing proven)."""
     proven = gap is not None and (cost <= 0 or (cost - bound) / cost <= gap + 1e-9)
-    return extract_plan(model, Packing(hosts, cost, bound, "optimal" if proven else "feasible", cost, 0.0,
-                                       method, notes))
+    return "optimal" if proven else "feasible"
 
 
 def _baseline_kept(model: StrategyModel, baseline_plan: Plan, plan: Plan, gap: float) -> Plan:
@@ -428,7 +432,7 @@ def _baseline_kept(model: StrategyModel, baseline_plan: Plan, plan: Plan, gap: f
     """
     cost = baseline_plan.total_cost
     bound = min(plan.lower_bound, cost)
-    status = "optimal" if cost <= 0 or (cost - bound) / cost <= gap + 1e-9 else "feasible"
+    status = _status(cost, bound, gap)
     engine_notes = tuple(n for n in plan.notes[len(model.notes):] if not n.startswith("stopped with gap"))
     if status == "feasible":
         engine_notes += (f"stopped with gap {100 * (cost - bound) / cost:.2f} % (target {100 * gap:.2f} %)",)

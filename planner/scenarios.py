@@ -18,7 +18,8 @@ from pathlib import Path
 
 from planner.catalogue import load_catalogue
 from planner.errors import InputError, PlannerError
-from planner.pipeline import PlanningResult, PlanOptions, run_plan
+from planner.pricing import ON_DEMAND
+from planner.pipeline import PlanningResult, PlanOptions, missing_term, run_plan
 
 Progress = Callable[[int, int, str], None]
 
@@ -97,7 +98,7 @@ def parse_fx(texts: list[str] | None) -> dict[str, float]:
 
 
 def check_currencies(pricing_paths: list[Path], fx: dict[str, float],
-                     term: str = "on-demand") -> dict[Path, tuple[str, float]]:
+                     term: str = ON_DEMAND) -> dict[Path, tuple[str, float]]:
     """Return each catalogue's (currency, rate); PlannerError for a currency with no rate, or a
     commitment ``term`` a catalogue does not offer. Call before solving."""
     seen: dict[Path, Path] = {}
@@ -115,9 +116,9 @@ def check_currencies(pricing_paths: list[Path], fx: dict[str, float],
             errors += err.problems
             continue
         currencies[path] = catalogue.currency
-        if term != "on-demand" and term not in catalogue.commitments:
-            terms = ", ".join(["on-demand", *sorted(catalogue.commitments)])
-            errors.append(f"--commitment {term}: {path} has no commitments.{term}; expected one of {terms}")
+        missing = missing_term(catalogue, path, term)
+        if missing:
+            errors.append(missing)
     if errors:
         raise InputError(errors, header=f"{len(errors)} problems in the catalogues:" if len(errors) > 1 else None)
     report = currencies[pricing_paths[0]]
