@@ -96,6 +96,10 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ZERO_CPU_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)[mun]?$")
 _ZERO_MEMORY_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)(?:[KMGTPE]i|[kKMGTPE]|[eE][+-]?[0-9]+)?$")
 _BARE_NUMBER_RE = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+# CPU quantities the fleet CSV does not take but Kubernetes does: a decimal exponent (2e-1)
+# or a decimal SI multiplier (1k). The exponent is capped at 3 digits (the size check follows).
+_K8S_CPU_RE = re.compile(r"^(?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:(?P<exp>[eE][+-]?[0-9]{1,3})|(?P<si>[kMGTPE]))$")
+_SI_POWER = {"k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 # Nested Lists deeper than this are not what kubectl or helm write (a recursive alias, or an attack).
 MAX_LIST_DEPTH = 16
 # Objects read from one input at most (YAML aliases can repeat a List exponentially).
@@ -186,16 +190,27 @@ def _quantity_text(value: Any) -> str:
 
 def _millicores(value: Any) -> int:
     """Return a CPU quantity in whole millicores, rounded up as the API server does."""
-    text = _quantity_text(value)
+    text = _quantity_text(value).removeprefix("+")  # Kubernetes allows an explicit plus sign
     if _ZERO_CPU_RE.match(text):
         return 0
-    cores = parse_cpu(text)
+    k8s = _K8S_CPU_RE.match(text)
+    if k8s:
+        number = Decimal(k8s["num"])
+        if number == 0:
+            return 0
+        power = int(k8s["exp"][1:]) if k8s["exp"] else _SI_POWER[k8s["si"]]
+        try:
+            cores = parse_cpu(f"{number.scaleb(power + 3).normalize():f}m")  # the same size in millicores
+        except UnitError as err:
+            raise UnitError(f"{quote_excerpt(text)} is {number.scaleb(power):.4g} cores", err.expected) from None
+    else:
+        cores = parse_cpu(text)
     return math.ceil(Decimal(repr(cores)) * 1000)
 
 
 def _bytes(value: Any) -> int:
     """Return a memory quantity in whole bytes (a bare number is bytes, as in Kubernetes)."""
-    text = _quantity_text(value)
+    text = _quantity_text(value).removeprefix("+")
     if _ZERO_MEMORY_RE.match(text):
         return 0
     if _BARE_NUMBER_RE.match(text):

@@ -383,3 +383,19 @@ def test_a_fleet_beyond_the_total_replica_limit_is_refused_before_planning(tmp_p
     assert result.exit_code == 2, result.output
     assert f"{2 * half:,} replicas in all; expected at most {MAX_FLEET_REPLICAS:,}" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("cpu", "millicores"), [("+250m", 250), ("2e-1", 200), ("1E0", 1000), ("1k", 1_000_000),
+                                                 ("+1", 1000), ("1e-5", 1)])
+def test_manifest_cpu_in_the_whole_kubernetes_quantity_grammar(tmp_path: Path, cpu: str, millicores: int) -> None:
+    """A plus sign, a decimal exponent and SI multipliers are valid Kubernetes CPU quantities."""
+    fleet = load_kubernetes_fleet(write(tmp_path, deployment(cpu=cpu, memory="+256Mi"), "q.yaml"))
+    (web,) = fleet.services
+    assert round(web.vcpu * 1000, 9) == millicores and web.memory_gib == 0.25
+
+
+@pytest.mark.parametrize(("cpu", "found"), [("1E", "'1E' is 1e+18 cores"), ("1e999", "'1e999' is 1e+999 cores"),
+                                            ("++1", "has a sign")])
+def test_manifest_cpu_quantities_out_of_range_name_what_was_written(tmp_path: Path, cpu: str, found: str) -> None:
+    (problem,) = kube_problems(tmp_path, deployment(cpu=cpu))
+    assert found in problem
