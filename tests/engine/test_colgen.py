@@ -110,7 +110,7 @@ def test_small_pools_dive_again_after_more_root_rounds(force_colgen: None, monke
                             rng.choice([0.25, 0.5, 1.0, 2.0, 4.0, 6.0]), rng.choice([1, 2, 3, 50]), names)
                   for i in range(40))
     problem = PackingProblem(items, types)
-    packing = solve_packing(problem, SolveOptions(time_limit=8.0, gap=0.0))
+    packing = solve_packing(problem, SolveOptions(time_limit=15.0, gap=0.0))
     assert validate_packing(problem, packing) == []
     assert packing.lower_bound <= packing.cost + 1e-6
     assert packing.cost <= packing_cost(problem, ffd_packing(problem)) + 1e-6
