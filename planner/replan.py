@@ -39,7 +39,17 @@ from typing import Any
 from planner.catalogue.schema import Catalogue
 from planner.check import check_plan
 from planner.engine import solve_packing
-from planner.engine.problem import HostLoad, ItemGroup, Packing, PackingProblem, SolveOptions, host_cost, packing_cost
+from planner.engine.problem import (
+    HostLoad,
+    ItemGroup,
+    Packing,
+    PackingProblem,
+    SolveOptions,
+    gap_note,
+    host_cost,
+    packing_cost,
+    status_for,
+)
 from planner.errors import PlannerError
 from planner.fleet import MAX_MAX_PER_HOST, MAX_REPLICAS, Fleet, Service
 from planner.pipeline import PlanningResult, build_models
@@ -414,13 +424,8 @@ def _plan_of(model: StrategyModel, hosts: tuple[HostLoad, ...], method: str, not
     """Price ``hosts`` as a plan; ``lower_bound`` (any valid bound) and ``gap`` (target) give its status."""
     cost = packing_cost(model.problem, hosts)
     bound = min(lower_bound, cost)
-    return extract_plan(model, Packing(hosts, cost, bound, _status(cost, bound, gap), cost, 0.0, method, notes))
-
-
-def _status(cost: float, bound: float, gap: float | None) -> str:
-    """Return "optimal" when ``bound`` proves ``cost`` within ``gap`` (None: nothing proven)."""
-    proven = gap is not None and (cost <= 0 or (cost - bound) / cost <= gap + 1e-9)
-    return "optimal" if proven else "feasible"
+    status = "feasible" if gap is None else status_for(cost, bound, gap)
+    return extract_plan(model, Packing(hosts, cost, bound, status, cost, 0.0, method, notes))
 
 
 def _baseline_kept(model: StrategyModel, baseline_plan: Plan, plan: Plan, gap: float) -> Plan:
@@ -432,10 +437,10 @@ def _baseline_kept(model: StrategyModel, baseline_plan: Plan, plan: Plan, gap: f
     """
     cost = baseline_plan.total_cost
     bound = min(plan.lower_bound, cost)
-    status = _status(cost, bound, gap)
+    status = status_for(cost, bound, gap)
     engine_notes = tuple(n for n in plan.notes[len(model.notes):] if not n.startswith("stopped with gap"))
     if status == "feasible":
-        engine_notes += (f"stopped with gap {100 * (cost - bound) / cost:.2f} % (target {100 * gap:.2f} %)",)
+        engine_notes += (gap_note(cost, bound, gap),)
     hosts = tuple(HostLoad(h.type, dict(h.services)) for h in baseline_plan.hosts)
     return extract_plan(model, Packing(hosts, cost, bound, status, plan.heuristic_cost, plan.solve_seconds,
                                        "baseline placement", engine_notes))

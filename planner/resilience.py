@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from planner.engine.problem import HostLoad, Packing, PackingProblem
+from planner.engine.problem import HostLoad, Packing, PackingProblem, packing_cost, status_for
 from planner.strategies import StrategyModel
 
 
@@ -77,13 +77,11 @@ def with_spares(model: StrategyModel, packing: Packing, count: int, gap_target: 
     spares, notes = spare_hosts(model, packing, count)
     if not spares:
         return replace(packing, notes=packing.notes + tuple(notes))
-    from planner.engine.problem import packing_cost
-
     hosts = tuple(packing.hosts) + tuple(spares)
     cost = packing_cost(model.problem, hosts)
     used_pools = {model.offer(h.host_type).pool for h in packing.hosts}
     extra = max(min(o.fixed_cost for o in model.offers if o.pool == p) for p in used_pools) * count
     bound = min(cost, packing.lower_bound + extra)
-    status = "optimal" if cost <= 0 or (cost - bound) / cost <= gap_target + 1e-9 else "feasible"
+    status = status_for(cost, bound, gap_target)
     return replace(packing, hosts=hosts, cost=cost, lower_bound=bound, status=status,
                    notes=packing.notes + tuple(notes))

@@ -173,6 +173,11 @@ class ColumnGeneration:
         for column in columns:
             self.add_column(column.type_index, column.counts)
 
+    def restore_full_demand(self) -> None:
+        """Back to the whole fleet after a dive (which leaves the residual demand and ``partial``)."""
+        self.set_demand(self.inst.group_count)
+        self.partial = None
+
     def set_demand(self, demand: np.ndarray) -> None:
         """Change the cover right-hand sides (residual demand while diving)."""
         self.demand = demand.astype(float)

@@ -171,6 +171,21 @@ def host_cost(problem: PackingProblem, host: HostLoad) -> float:
     return t.fixed_cost + sum(t.licence_cost(g, n)[0] for g, n in groups.items())
 
 
+def relative_gap(cost: float, bound: float) -> float:
+    """Return (cost - bound) / cost, 0 for a free plan."""
+    return (cost - bound) / cost if cost > 0 else 0.0
+
+
+def status_for(cost: float, bound: float, gap_target: float) -> SolveStatusName:
+    """Return "optimal" when ``bound`` proves ``cost`` within ``gap_target``, else "feasible"."""
+    return "optimal" if relative_gap(cost, bound) <= gap_target + 1e-9 else "feasible"
+
+
+def gap_note(cost: float, bound: float, gap_target: float) -> str:
+    """Return the note a plan stopped short of its gap target carries."""
+    return f"stopped with gap {100 * relative_gap(cost, bound):.2f} % (target {100 * gap_target:.2f} %)"
+
+
 def packing_cost(problem: PackingProblem, hosts: tuple[HostLoad, ...] | list[HostLoad]) -> float:
     """Return the plan total: fixed plan cost plus every host's cost."""
     return problem.fixed_plan_cost + sum(host_cost(problem, h) for h in hosts)

@@ -33,7 +33,15 @@ from planner.engine.milp import (
     solve_assignment_model,
     start_values,
 )
-from planner.engine.problem import HostLoad, Packing, PackingProblem, SolveOptions, packing_cost
+from planner.engine.problem import (
+    HostLoad,
+    Packing,
+    PackingProblem,
+    SolveOptions,
+    gap_note,
+    packing_cost,
+    status_for,
+)
 
 ProgressFn = Callable[[str, float, float | None, float | None], None]
 
@@ -225,8 +233,7 @@ def _solve_pools(problem: PackingProblem, pools: list[PackingProblem], options: 
     hosts = tuple(sorted(hosts, key=lambda h: (h.host_type, sorted(h.items.items()))))
     cost = packing_cost(problem, hosts)
     bound = min(cost, float(problem.fixed_plan_cost) + sum(part.lower_bound for part in parts))
-    gap = (cost - bound) / cost if cost > 0 else 0.0
-    status = "optimal" if gap <= options.gap + 1e-9 else "feasible"
+    status = status_for(cost, bound, options.gap)
     notes = [f"{len(pools)} independent pools (no host type in common) solved one by one"]
     for n, part in enumerate(parts, 1):
         notes += [f"pool {n}: {note}" for note in part.notes]
@@ -347,12 +354,9 @@ def _run_colgen(
         left = max(0.0, deadline - time.perf_counter())
         cg.run_root(time.perf_counter() + CG_GREEDY_FIRST_SHARE * left, None, start_duals)
         quick = _dive_plan(cg, inst, usable, time.perf_counter() + CG_GREEDY_FIRST_SHARE * left, 1)
-        if quick is not None and incumbent.offer(quick[0], quick[1]):
-            for b in incumbent.bins:
-                cg.add_column(b.type_index, b.counts)
+        if quick is not None and _offer_as_columns(cg, incumbent, *quick):
             report("cg-dive", incumbent.cost, None)
-        cg.set_demand(inst.group_count)
-        cg.partial = None
+        cg.restore_full_demand()
         cg.exact_pricing = True
     root_stop = time.perf_counter() + share * max(0.0, deadline - time.perf_counter())
     cg_bound = cg.run_root(root_stop, lambda bnd: report("cg", incumbent.cost, bnd), start_duals)
@@ -368,9 +372,7 @@ def _run_colgen(
             if method.endswith("+ffd"):
                 notes.append(f"column-generation dive ran out of time; {len(cg.partial[0]) if cg.partial else 0} "
                              "hosts fixed, the rest placed by FFD")
-            if incumbent.offer(bins, method):
-                for b in incumbent.bins:
-                    cg.add_column(b.type_index, b.counts)
+            _offer_as_columns(cg, incumbent, bins, method)
         report("cg-dive", incumbent.cost, cg_bound)
         # Small pools: while dives are cheap, more root rounds (new columns) and another dive;
         # a share of the time is kept for local search.
@@ -379,8 +381,7 @@ def _run_colgen(
                 or time.perf_counter() + slice_seconds + 2.0 * dive_seconds > lns_from):
             break
         columns_before = len(cg.columns)
-        cg.set_demand(inst.group_count)
-        cg.partial = None
+        cg.restore_full_demand()
         more = cg.run_root(time.perf_counter() + slice_seconds, lambda bnd: report("cg", incumbent.cost, bnd))
         if more is not None:
             cg_bound = more if cg_bound is None else max(cg_bound, more)
@@ -407,6 +408,15 @@ def _run_colgen(
         if incumbent.offer(improved, incumbent.method + "+lns"):
             notes.append(f"local search (MILP on host subsets) saved {before - incumbent.cost:,.2f} per month")
     return float("-inf") if cg_bound is None else cg_bound
+
+
+def _offer_as_columns(cg: ColumnGeneration, incumbent: Incumbent, bins: list[Bin], method: str) -> bool:
+    """Offer a plan; when it becomes the incumbent, its (right-sized) hosts join the master as columns."""
+    if not incumbent.offer(bins, method):
+        return False
+    for b in incumbent.bins:
+        cg.add_column(b.type_index, b.counts)
+    return True
 
 
 def _dive_plan(cg: ColumnGeneration, inst: Instance, usable: np.ndarray, stop_at: float,
@@ -439,10 +449,9 @@ def _finish(
     hosts = inst.to_host_loads(incumbent.bins)
     cost = packing_cost(inst.problem, hosts)
     bound = min(bound, cost)
-    gap = (cost - bound) / cost if cost > 0 else 0.0
-    status = "optimal" if gap <= options.gap + 1e-9 else "feasible"
+    status = status_for(cost, bound, options.gap)
     if status == "feasible":
-        notes.append(f"stopped with gap {100 * gap:.2f} % (target {100 * options.gap:.2f} %)")
+        notes.append(gap_note(cost, bound, options.gap))
     else:  # how the bound was proven matters only while a gap remains
         notes = [n for n in notes if not n.startswith(AGGREGATE_MIP_NOTE)]
     return Packing(
