@@ -8,6 +8,7 @@ column-generation bound lives in ``colgen.py``; the MILP dual bound in ``milp.py
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -15,6 +16,7 @@ import numpy as np
 
 from planner.engine.highs_setup import new_highs
 from planner.engine.instance import Instance, dominated_types, max_copies
+from planner.engine.reach import reachable_capacity
 
 # Relative and absolute shading applied to LP optima before they count as bounds.
 BOUND_RTOL = 1e-7
@@ -119,6 +121,8 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
                z[L,t] <= n[t]; y[s,t] <= fit_alone[s,t] z[L,t] and the three
                capacity rows of L's items against z[L,t]        (licensed hosts)
                c[L,t] >= a z[L,t] + b sum_{s in L} y[s,t]       (each line of licence_cost_lines)
+    vcpu_t and memory_gib_t are the loads replicas can actually reach on one host of t
+    (``reachable_capacities``), not more than its allocatable capacity.
     Every integer plan maps to a feasible point with no higher objective (z = hosts
     holding any item of L, c = what their licences cost), so the optimum is a bound.
     """
@@ -146,6 +150,20 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
     return AggregateLP(bound, y, x[n_y:n_y + n_t], duals)
 
 
+def reachable_capacities(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
+    """Return (vCPU, memory GiB) per type that replicas can actually fill (``reach.py``), once per instance.
+
+    Computed for the undominated types, the only ones the aggregate models use.
+    """
+    if inst._reachable is None:
+        types = ~dominated_types(inst)
+        inst._reachable = (
+            reachable_capacity(inst.group_vcpu, inst.fit_alone, inst.type_vcpu, types),
+            reachable_capacity(inst.group_memory_gib, inst.fit_alone, inst.type_memory_gib, types),
+        )
+    return inst._reachable
+
+
 def _build_aggregate_model(
     inst: Instance, time_limit: float, spread_rows: bool = True, types: np.ndarray | None = None
 ) -> tuple[highspy.Highs, list[tuple[int, int]], int]:
@@ -159,6 +177,7 @@ def _build_aggregate_model(
     """
     n_s, n_t = inst.n_groups, inst.n_types
     allowed = np.ones(n_t, dtype=bool) if types is None else np.asarray(types, dtype=bool)
+    type_vcpu, type_memory_gib = reachable_capacities(inst)
     pairs = [(s, t) for s in range(n_s) for t in range(n_t) if inst.fit_alone[s, t] > 0 and allowed[t]]
     n_y = len(pairs)
     # Licensed (group L, type t) pairs get a z and a c column each, after y and n.
@@ -202,10 +221,8 @@ def _build_aggregate_model(
         js = by_type.get(t, [])
         if not js:
             continue
-        add_row([(j, inst.group_vcpu[pairs[j][0]]) for j in js] + [(n_y + t, -inst.type_vcpu[t])], -inf, 0.0)
-        add_row(
-            [(j, inst.group_memory_gib[pairs[j][0]]) for j in js] + [(n_y + t, -inst.type_memory_gib[t])], -inf, 0.0
-        )
+        add_row([(j, inst.group_vcpu[pairs[j][0]]) for j in js] + [(n_y + t, -type_vcpu[t])], -inf, 0.0)
+        add_row([(j, inst.group_memory_gib[pairs[j][0]]) for j in js] + [(n_y + t, -type_memory_gib[t])], -inf, 0.0)
         add_row([(j, 1.0) for j in js] + [(n_y + t, -float(inst.type_slots[t]))], -inf, 0.0)
         for j in js if spread_rows else ():
             add_row([(j, 1.0), (n_y + t, -float(inst.fit_alone[pairs[j][0], t]))], -inf, 0.0)
@@ -213,8 +230,8 @@ def _build_aggregate_model(
         js = [j for j in by_type.get(t, []) if inst.group_licence[pairs[j][0]] == lic]
         add_row([(z, 1.0), (n_y + t, -1.0)], -inf, 0.0)
         for weight, capacity in (
-            (inst.group_vcpu, inst.type_vcpu[t]),
-            (inst.group_memory_gib, inst.type_memory_gib[t]),
+            (inst.group_vcpu, type_vcpu[t]),
+            (inst.group_memory_gib, type_memory_gib[t]),
             (np.ones(n_s), float(inst.type_slots[t])),
         ):
             add_row([(j, float(weight[pairs[j][0]])) for j in js] + [(z, -float(capacity))], -inf, 0.0)
@@ -268,7 +285,14 @@ class AggregateMIP:
 MIP_BOUND_RTOL = 1e-6
 
 
-def aggregate_mip_bound(inst: Instance, time_limit: float, rel_gap: float = 1e-5, seed: int = 0) -> AggregateMIP:
+def aggregate_mip_bound(
+    inst: Instance,
+    time_limit: float,
+    rel_gap: float = 1e-5,
+    seed: int = 0,
+    probe: float | None = None,
+    worth_going_on: Callable[[float, float], bool] | None = None,
+) -> AggregateMIP:
     """Solve the aggregate LP with whole host counts (n[t], z[L,t] integer); return its dual bound.
 
     Any plan has a whole number of hosts of each type and of licensed hosts, so it is
@@ -277,6 +301,10 @@ def aggregate_mip_bound(inst: Instance, time_limit: float, rel_gap: float = 1e-5
     rises (on-prem VMs, 1,000 replicas: +0.5 %). Replicas stay fractional (y), which
     keeps it a small MIP. The dual bound HiGHS proves by the time limit is valid even
     when the MIP does not close.
+
+    With ``probe`` and ``worth_going_on``: after ``probe`` seconds the MIP stops unless
+    ``worth_going_on(dual bound, its own relative gap)`` says so (checked at each
+    interrupt point), so one run serves both as a cheap probe and as the full solve.
     """
     n_s, n_t = inst.n_groups, inst.n_types
     none = AggregateMIP(None, False, None, None)
@@ -290,6 +318,17 @@ def aggregate_mip_bound(inst: Instance, time_limit: float, rel_gap: float = 1e-5
     highs.changeColsIntegrality(n_cols, np.arange(n_cols, dtype=np.int32), integrality)
     highs.setOptionValue("mip_rel_gap", float(rel_gap))
     highs.setOptionValue("random_seed", int(seed))
+    if probe is not None and worth_going_on is not None:
+        started = time.perf_counter()
+
+        def interrupt(_kind: int, _message: str, data_out: object, data_in: object, _user: object) -> None:
+            if time.perf_counter() - started >= probe and not worth_going_on(
+                float(inst.problem.fixed_plan_cost) + data_out.mip_dual_bound, data_out.mip_gap
+            ):
+                data_in.user_interrupt = True
+
+        highs.setCallback(interrupt, None)
+        highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
     highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()

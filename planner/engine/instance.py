@@ -66,6 +66,7 @@ class Instance:
     group_licence: np.ndarray  # int (groups,): index into licence_names, -1 = free
     _licence_cache: dict[tuple[int, int, int], float] = field(default_factory=dict)
     _dominated: np.ndarray | None = None  # dominated_types, once computed
+    _reachable: tuple[np.ndarray, np.ndarray] | None = None  # bounds.reachable_capacities, once computed
 
     def __post_init__(self) -> None:
         # Plain-float copies for tight Python loops (numpy scalars are slow there).

@@ -58,9 +58,11 @@ AGGREGATE_LP_SHARE = 0.6
 AGGREGATE_MIP_SHARE = 0.25
 AGGREGATE_MIP_LP_FACTOR = 4.0
 # The MIP first runs this long (or LP_FACTOR x the LP's time); it gets the rest of its share
-# only when it finished or lifted the bound by at least this fraction of the bound.
+# only while it has lifted the bound by at least this fraction of the bound, or its own
+# relative gap is at most CLOSING_GAP (retail-platform on AWS: 0.19 % after 1 s, closed at 2.1 s).
 AGGREGATE_MIP_PROBE = 1.0
 AGGREGATE_MIP_LIFT = 2e-4
+AGGREGATE_MIP_CLOSING_GAP = 0.005
 # Its note (dropped again when the plan ends optimal: the bound's source then says nothing).
 AGGREGATE_MIP_NOTE = "aggregate MIP (whole host counts)"
 # Columns kept for the dive on large instances (re-solves slow down as columns pile up).
@@ -179,19 +181,19 @@ def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbe
                        budget: float, lp_seconds: float, notes: list[str]) -> float:
     """Run the aggregate MIP (bounds.py) within ``budget``; offer its rounding; return the bound.
 
-    A short probe first: the MIP keeps the rest of its share only when the probe finished,
-    or already lifted the bound by a real amount (where whole host counts matter, the
-    lift shows at once; where they do not, as on 1,000-replica AWS fleets, the share
-    would only be taken from the plan search).
+    One run with a short probe: past it, the MIP keeps going only while it has already
+    lifted the bound by a real amount, or its own gap is small enough that it may close
+    (where whole host counts matter the lift shows at once, or the MIP closes soon; where
+    they do not, as on 1,000-replica AWS fleets, its time would only be taken from the
+    plan search).
     """
     probe = min(budget, max(AGGREGATE_MIP_PROBE, AGGREGATE_MIP_LP_FACTOR * lp_seconds))
-    mip = aggregate_mip_bound(inst, probe, rel_gap=0.1 * options.gap, seed=options.seed)
-    lifted = (mip.bound or bound) - bound
-    if (not mip.proven_optimal and mip.bound is not None and budget - probe > 0.5
-            and lifted >= AGGREGATE_MIP_LIFT * abs(bound)):
-        longer = aggregate_mip_bound(inst, budget - probe, rel_gap=0.1 * options.gap, seed=options.seed)
-        if longer.bound is not None and longer.bound >= mip.bound:
-            mip = longer
+
+    def worth_going_on(dual: float, mip_gap: float) -> bool:
+        return dual - bound >= AGGREGATE_MIP_LIFT * abs(bound) or mip_gap <= AGGREGATE_MIP_CLOSING_GAP
+
+    mip = aggregate_mip_bound(inst, budget, rel_gap=0.1 * options.gap, seed=options.seed,
+                              probe=probe, worth_going_on=worth_going_on)
     if mip.bound is not None and mip.bound > bound:
         bound = mip.bound
         notes.append(f"{AGGREGATE_MIP_NOTE} " + ("solved" if mip.proven_optimal else "stopped early")
