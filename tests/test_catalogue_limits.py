@@ -231,6 +231,20 @@ def test_base_60_numbers_are_text_not_numbers(tmp_path: Path) -> None:
     assert "max_pods: got '1:30'; expected a whole number >= 1 and <= 100,000" in message, message
 
 
+def test_leading_zero_is_decimal_not_octal(tmp_path: Path) -> None:
+    """YAML 1.1 reads 029 as octal (an error) and 010 as 8; a price sheet means 29 and 10."""
+    path = variant(tmp_path, AWS, M7I, M7I.replace("max_pods: 29", "max_pods: 029"))
+    catalogue = load_catalogue(path)
+    assert 29 in {t.max_pods for t in catalogue.instance_types}
+
+
+@pytest.mark.parametrize("written", ["0x1d", "0b11101"])
+def test_hex_and_binary_are_text_not_numbers(tmp_path: Path, written: str) -> None:
+    path = variant(tmp_path, AWS, M7I, M7I.replace("max_pods: 29", f"max_pods: {written}"))
+    message = load_error(path)
+    assert f"max_pods: got '{written}'; expected a whole number" in message, message
+
+
 def test_base_60_looking_text_stays_text(tmp_path: Path) -> None:
     path = variant(tmp_path, AWS, "name: AWS us-east-1 on-demand", "name: 1:30")
     assert load_catalogue(path).name == "1:30"

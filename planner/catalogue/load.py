@@ -45,7 +45,11 @@ MAX_ALIAS_NODES = 100_000
 
 
 class _CatalogueLoader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1 base-60 numbers: ``1:30`` stays the text '1:30', never 90."""
+    """SafeLoader without YAML 1.1 base-60, octal, hex or binary integers.
+
+    ``1:30`` stays the text '1:30', never 90; ``010`` is read as the decimal 10 a price
+    sheet means, never octal 8; ``0x10`` and ``0b11`` are text, refused where a number is due.
+    """
 
 
 _CatalogueLoader.yaml_implicit_resolvers = {
@@ -53,10 +57,7 @@ _CatalogueLoader.yaml_implicit_resolvers = {
 }
 _NO_SEXAGESIMAL = {
     "tag:yaml.org,2002:int": re.compile(
-        r"""^(?:[-+]?0b[0-1_]+
-        |[-+]?0[0-7_]+
-        |[-+]?(?:0|[1-9][0-9_]*)
-        |[-+]?0x[0-9a-fA-F_]+)$""",
+        r"""^(?:[-+]?(?:0|[1-9][0-9_]*))$""",
         re.X,
     ),
     "tag:yaml.org,2002:float": re.compile(
