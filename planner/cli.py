@@ -19,7 +19,7 @@ from planner import __version__
 from planner.errors import PlannerError
 from planner.pipeline import PlanOptions, load_inputs, run_plan
 from planner.report.json_out import result_dict
-from planner.report.output import check_distinct, check_writable, workbook_path, write_outputs
+from planner.report.output import check_distinct, check_not_input, check_writable, workbook_path, write_outputs
 from planner.report.terminal import render_summary
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -124,8 +124,13 @@ def plan(
         started = datetime.now().replace(second=0, microsecond=0)
         xlsx = workbook_path(out, fleet, main_pricing, started)
         check_writable(xlsx, force)
+        inputs = [(fleet, "fleet CSV" if fleet.suffix.lower() == ".csv" else "Kubernetes manifests"),
+                  *((p, "price catalogue") for p in pricing),
+                  *(((baseline, "baseline"),) if baseline is not None else ())]
+        check_not_input(xlsx, "--out", inputs)
         if json_path is not None:
             check_writable(json_path, force, "--json")
+            check_not_input(json_path, "--json", inputs)
             check_distinct([xlsx, json_path])
         result = _run(fleet, main_pricing, options, errors, quiet)
         optimal = result
@@ -206,6 +211,7 @@ def convert(
         if replicas not in ("spec", "min", "max"):
             raise PlannerError(f"--replicas {replicas!r}: expected spec, min or max")
         check_writable(to, force, "--to")
+        check_not_input(to, "--to", [(manifests, "Kubernetes manifests")])
         fleet = load_kubernetes_fleet(manifests, replicas=replicas, team_label=team_label)  # type: ignore[arg-type]
         write_fleet_csv(fleet, to)
     except PlannerError as err:

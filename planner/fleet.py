@@ -231,6 +231,9 @@ def _map_header(
     seen: dict[str, int] = {}
     unknown: list[int] = []
     for index, name in enumerate(names):
+        if not name:  # unnamed (spreadsheets export trailing empty columns): noted, never a duplicate
+            unknown.append(index)
+            continue
         if name in seen:
             problems.append((row, index, f"{path}, row {row}, {header[index].strip()}: column appears twice "
                              f"(columns {seen[name] + 1} and {index + 1}); expected each column once"))

@@ -302,3 +302,54 @@ def test_modest_aliases_still_load(tmp_path: Path) -> None:
 def test_shipped_catalogues_still_load() -> None:
     assert load_catalogue(AWS).is_cloud
     assert not load_catalogue(ONPREM).is_cloud
+
+
+# --- values that would be silently ignored or crash (adversarial pass, session 5) ---------------
+
+@pytest.mark.parametrize("written", ["2026-13-01", "2026-02-29"])
+def test_impossible_dates_are_refused_with_their_line(tmp_path: Path, written: str) -> None:
+    path = variant(tmp_path, AWS, "as_of: 2026-07-20\n", f"as_of: {written}\n")
+    message = load_error(path)
+    assert f"line 9, as_of: got '{written}', which is not a date" in message, message
+    assert "expected a real calendar date YYYY-MM-DD" in message
+
+
+def test_a_fee_listed_twice_is_refused_not_charged_twice(tmp_path: Path) -> None:
+    path = variant(tmp_path, AWS, "fees: [eks]", "fees: [eks, eks]")
+    message = load_error(path)
+    assert "strategies.container-density.fees: 'eks' is listed twice; expected each name once" in message, message
+
+
+def test_units_on_an_instance_price_is_refused(tmp_path: Path) -> None:
+    path = variant(tmp_path, AWS, M7I, M7I.replace("price: {amount: 0.1008, per: hour,",
+                                                   "price: {amount: 0.1008, per: hour, units: 4,"))
+    message = load_error(path)
+    assert ".price: units: 4 applies to licence and fee prices only" in message, message
+
+
+def test_units_on_colocation_and_pue_with_colocation_are_refused(tmp_path: Path) -> None:
+    colo = "colocation_per_kw: {amount: 196, per: month, source: encor-colo}"
+    message = load_error(variant(tmp_path, ONPREM, colo, colo.replace("per: month,", "per: month, units: 4,")))
+    assert "facility.colocation_per_kw: units: 4 applies to licence and fee prices only" in message, message
+    message = load_error(variant(tmp_path, ONPREM, colo, colo + "\n  pue: {value: 1.5, source: encor-colo}"))
+    assert "facility: pue applies to electricity_per_kwh only" in message, message
+
+
+def test_two_equally_specific_commitments_are_refused(tmp_path: Path) -> None:
+    entry = "    - applies_to: instances\n      discount_percent: {value: 38.5, source: vantage-x2iedn-ri}\n"
+    path = variant(tmp_path, AWS, entry, entry + entry.replace("38.5", "10"))
+    message = load_error(path)
+    assert "commitments.1y[1]: a second 1y discount for all instances (entry 1 gives one already)" in message, message
+
+
+@pytest.mark.parametrize("key,value,why", [
+    ("pack_size", 4, "unit cluster"),
+    ("min_per_host", 4, "unit cluster"),
+    ("min_per_socket", 16, "unit cluster"),
+    ("vms_per_licence", 2, "role fee"),
+])
+def test_counting_rules_a_fee_never_applies_are_refused(tmp_path: Path, key: str, value: int, why: str) -> None:
+    fee = "    unit: cluster\n"
+    path = variant(tmp_path, AWS, fee, fee + f"    {key}: {value}\n")
+    message = load_error(path)
+    assert f"licences[0].{key}: {key} does not apply to {why}" in message, message

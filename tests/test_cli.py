@@ -132,6 +132,37 @@ def test_bad_options_exit_2(tmp_path: Path):
     assert plan(*args, "--gap", "lots").exit_code == 2
 
 
+@pytest.mark.parametrize("target", ["fleet", "catalogue", "baseline"])
+def test_outputs_never_overwrite_an_input_even_with_force(target: str, tmp_path: Path):
+    """--json (or --out) naming an input file is refused before any work; the input is untouched."""
+    fleet, catalogue = tmp_path / "f.csv", tmp_path / "aws.yaml"
+    fleet.write_text((ROOT / "fleets/online-boutique.csv").read_text())
+    catalogue.write_text((ROOT / "pricing/aws.yaml").read_text())
+    base = tmp_path / "base.json"
+    assert plan(fleet, "-p", catalogue, "--out", tmp_path / "b.xlsx", "--json", base, "--quiet",
+                "--time-limit", "5").exit_code == 0
+    victim = {"fleet": fleet, "catalogue": catalogue, "baseline": tmp_path / "b.xlsx"}[target]
+    before = victim.read_bytes()
+    option = "--out" if target == "baseline" else "--json"
+    extra = ["--baseline", victim] if target == "baseline" else ["--out", tmp_path / "o.xlsx"]
+    result = plan(fleet, "-p", catalogue, *extra, option, victim, "--force", "--quiet")
+    assert result.exit_code == 2, result.output
+    assert "planner never overwrites its inputs" in result.output and str(victim) in result.output
+    assert victim.read_bytes() == before
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_convert_never_overwrites_its_manifests(tmp_path: Path):
+    manifests = tmp_path / "m.yaml"
+    manifests.write_text((ROOT / "tests/data/kube/online-boutique.yaml").read_text())
+    from planner.cli import convert_app
+
+    result = runner.invoke(convert_app, [str(manifests), "--to", str(manifests), "--force"])
+    assert result.exit_code == 2
+    assert "the Kubernetes manifests this run reads" in result.output
+    assert manifests.read_text() == (ROOT / "tests/data/kube/online-boutique.yaml").read_text()
+
+
 def test_console_script_prints_no_traceback(tmp_path: Path):
     """The real entry point, as a user runs it."""
     fleet = tmp_path / "f.csv"

@@ -352,6 +352,14 @@ def test_unknown_columns_are_listed_once_with_suggestions() -> None:
     assert fleet.services[0].max_per_host == 1
 
 
+def test_several_trailing_unnamed_columns_are_noted_not_duplicates(tmp_path: Path) -> None:
+    """Spreadsheets export empty trailing columns: 'service,cpu,memory,replicas,,'."""
+    path = write(tmp_path, "service,cpu,memory,replicas,,\na,250m,512Mi,2,,\n")
+    fleet = load_fleet(path)
+    assert [(s.name, s.replicas) for s in fleet.services] == [("a", 2)]
+    assert fleet.notes == ("ignored columns: (unnamed column 5), (unnamed column 6)",)
+
+
 def test_optional_columns_defaults_and_normalisation(tmp_path: Path) -> None:
     path = write(tmp_path, "service,cpu,memory,replicas,os,team,max_per_host,arch\n"
                            " web ,250m,512Mi, 3.0 , Windows ,  ,2,AMD64\n"

@@ -31,7 +31,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from planner.catalogue.schema import MAX_AMOUNT, Catalogue, Figure, Price, instance_family
+from planner.catalogue.schema import MAX_AMOUNT, Catalogue, Figure, Licence, Price, instance_family
 from planner.errors import InputError
 
 YamlPath = tuple[str | int, ...]
@@ -253,6 +253,14 @@ def _scan(
         return
     if id(node) in active:  # a recursive alias: stop, construction will report it
         return
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        try:
+            yaml.SafeLoader.construct_yaml_timestamp(yaml.SafeLoader(""), node)
+        except ValueError as err:  # e.g. 2026-13-01 or 2026-02-29
+            where = format_path(_as_loc(loc)) or "top level"
+            problems.append(f"{path}, line {line}, {where}: got '{node.value}', which is not a date ({err}); "
+                            "expected a real calendar date YYYY-MM-DD")
+            return
     active.add(id(node))
     if isinstance(node, yaml.MappingNode):
         first_seen: dict[str, int] = {}
@@ -632,6 +640,19 @@ def _check_commitments(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
         "licences": [lic.name for lic in catalogue.licences],
     }
     for term, commitments in (getattr(catalogue, "commitments", None) or {}).items():
+        # The most specific entry wins; two equally specific ones for the same name would leave
+        # one silently unused.
+        claimed: dict[tuple[str, str | None], int] = {}
+        for index, commitment in enumerate(commitments):
+            for name in commitment.names or [None]:
+                key = (commitment.applies_to, name)
+                if key in claimed:
+                    what = f"'{name}'" if name is not None else f"all {commitment.applies_to}"
+                    found.append(((("commitments", term, index)),
+                                  f"a second {term} discount for {what} (entry {claimed[key] + 1} gives one "
+                                  "already); expected one discount per name and term"))
+                else:
+                    claimed[key] = index
         for index, commitment in enumerate(commitments):
             known = kinds.get(commitment.applies_to, [])
             for j, name in enumerate(commitment.names or []):
@@ -798,6 +819,20 @@ def _check_licences(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
             found.append(
                 (loc, f"unit 'cluster' is only for fees (role: fee); role {licence.role} is counted per host or VM")
             )
+        # Counting rules the licence's unit or role never applies would be silently ignored.
+        given = licence.model_fields_set
+        unused = {
+            "min_per_socket": licence.unit not in ("physical_core", "socket"),
+            "min_per_host": licence.unit == "cluster",
+            "pack_size": licence.unit == "cluster",
+            "vms_per_licence": licence.role != "guest_os",
+        }
+        for key, ignored in unused.items():
+            if key in given and ignored and getattr(licence, key) != Licence.model_fields[key].default:
+                why = (f"role {licence.role}: only guest OS licences cover a number of VMs"
+                       if key == "vms_per_licence" else f"unit {licence.unit}")
+                found.append((("licences", index, key),
+                              f"{key} does not apply to {why}; remove it (it would be ignored)"))
     return found
 
 

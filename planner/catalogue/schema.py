@@ -13,7 +13,7 @@ import types
 import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticKnownError
 
 Period = Literal["hour", "month", "year", "once", "kwh"]  # kwh: electricity only
@@ -41,8 +41,22 @@ MAX_POWER_WATTS = 1_000_000  # 1 MW per host
 MAX_OVERCOMMIT = 100
 MAX_CLUSTERS = 10_000
 
+
+
+def _each_once(names: list[str]) -> list[str]:
+    """Refuse a name listed twice: a fee or licence counted twice would be charged twice."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"'{name}' is listed twice; expected each name once")
+        seen.add(name)
+    return names
+
+
+# A list of names, each at most once.
+Names = Annotated[list[str], AfterValidator(_each_once)]
 # A list that may be omitted but, when given, must hold at least one entry.
-NonEmptyNames = Annotated[list[str], Field(min_length=1)]
+NonEmptyNames = Annotated[list[str], Field(min_length=1), AfterValidator(_each_once)]
 
 
 def _is_number(annotation: Any) -> bool:
@@ -101,6 +115,18 @@ class Price(Strict):
     note: str | None = None
 
 
+def _one_unit(price: Price) -> Price:
+    """Refuse ``units`` on a price that is not a licence's: it would be ignored there."""
+    if price.units != 1:
+        raise ValueError(f"units: {price.units} applies to licence and fee prices only (how many licence units "
+                         "the amount buys); this price is per instance, host, vCPU, kWh or kW: remove units")
+    return price
+
+
+# A price of one thing (an instance, a host, power): ``units`` stays 1.
+UnitPrice = Annotated[Price, AfterValidator(_one_unit)]
+
+
 class Figure(Strict):
     """A sourced number that is not money (a percentage, a ratio)."""
 
@@ -117,7 +143,7 @@ class InstanceType(Strict):
     name: str = Field(min_length=1)
     vcpu: float = Field(gt=0, le=MAX_VCPU)
     memory_gib: float = Field(gt=0, le=MAX_MEMORY_GIB)
-    price: Price
+    price: UnitPrice
     max_pods: int | None = Field(default=None, ge=1, le=MAX_PODS)
     arch: Arch = "x86_64"
     burstable: bool = False
@@ -142,7 +168,7 @@ class OsPriceRule(Strict):
     """Licence-included OS pricing on cloud instances (e.g. Windows $0.046 per vCPU-hour)."""
 
     per: Literal["vcpu", "instance"]
-    price: Price
+    price: UnitPrice
     arch: list[Arch] = Field(default_factory=lambda: ["x86_64"])
     exclude_burstable: bool = False
 
@@ -155,10 +181,10 @@ class HostModel(Strict):
     cores_per_socket: int = Field(ge=1, le=MAX_CORES_PER_SOCKET)
     threads_per_core: int = Field(default=1, ge=1, le=8)
     memory_gib: float = Field(gt=0, le=MAX_MEMORY_GIB)
-    purchase: Price
+    purchase: UnitPrice
     amortisation_months: int = Field(ge=1, le=MAX_MONTHS)
     power_watts: float = Field(ge=0, le=MAX_POWER_WATTS)
-    support: Price | None = None  # support contract, rack space, per host
+    support: UnitPrice | None = None  # support contract, rack space, per host
     max_pods: int | None = Field(default=None, ge=1, le=MAX_PODS)
     arch: Arch = "x86_64"
 
@@ -176,9 +202,9 @@ class HostModel(Strict):
 class Facility(Strict):
     """Power and space for on-prem hosts: energy at a $/kWh times PUE, or colocation per kW."""
 
-    electricity_per_kwh: Price | None = None
+    electricity_per_kwh: UnitPrice | None = None
     pue: Figure | None = None
-    colocation_per_kw: Price | None = None
+    colocation_per_kw: UnitPrice | None = None
 
     @model_validator(mode="after")
     def _one_power_model(self) -> Facility:
@@ -188,6 +214,9 @@ class Facility(Strict):
             raise ValueError("give electricity_per_kwh or colocation_per_kw, not both")
         if self.electricity_per_kwh is not None and self.pue is None:
             raise ValueError("electricity_per_kwh needs pue (e.g. value: 1.58)")
+        if self.colocation_per_kw is not None and self.pue is not None:
+            raise ValueError("pue applies to electricity_per_kwh only (a colocation price per kW already "
+                             "includes the facility's cooling): remove pue, or price power per kWh")
         if self.electricity_per_kwh is not None and self.electricity_per_kwh.per != "kwh":
             raise ValueError("electricity_per_kwh needs per: kwh")
         return self
@@ -301,18 +330,18 @@ class VmStrategy(Strict):
     """What one-VM-per-service pays for, beyond the hosts or instances."""
 
     hosts: NonEmptyNames | None = None  # None = every host model / instance type
-    hypervisor: list[str] = Field(default_factory=list)  # alternatives: cheapest per host
-    guest_os: dict[str, list[str]] = Field(default_factory=dict)  # OS -> alternatives, chosen per host
-    fees: list[str] = Field(default_factory=list)
+    hypervisor: Names = Field(default_factory=list)  # alternatives: cheapest per host
+    guest_os: dict[str, Names] = Field(default_factory=dict)  # OS -> alternatives, chosen per host
+    fees: Names = Field(default_factory=list)
 
 
 class ContainerStrategy(Strict):
     """What container-density pays for, beyond the hosts or instances."""
 
     hosts: NonEmptyNames | None = None
-    host_os: dict[str, list[str]] = Field(default_factory=dict)  # node pool OS -> alternatives
-    container_platform: list[str] = Field(default_factory=list)  # alternatives: cheapest per host
-    fees: list[str] = Field(default_factory=list)  # per cluster (unit: cluster)
+    host_os: dict[str, Names] = Field(default_factory=dict)  # node pool OS -> alternatives
+    container_platform: Names = Field(default_factory=list)  # alternatives: cheapest per host
+    fees: Names = Field(default_factory=list)  # per cluster (unit: cluster)
     clusters: int = Field(default=1, ge=1, le=MAX_CLUSTERS)
 
 
@@ -344,7 +373,7 @@ class Commitment(Strict):
     """
 
     applies_to: Literal["instances", "hardware", "licences"]
-    names: list[str] | None = None
+    names: Names | None = None
     discount_percent: Figure
     note: str | None = None
 

@@ -59,6 +59,23 @@ def check_writable(path: Path, force: bool, option: str = "--out") -> None:
                            "choose a shorter --out")
 
 
+def check_not_input(output: Path, option: str, inputs: list[tuple[Path, str]]) -> None:
+    """Fail when an output would replace an input file (even with --force), or land in an input folder.
+
+    ``inputs`` are (path, what it is). A folder input is a folder of Kubernetes manifests: a
+    JSON or YAML output inside it would be read as a manifest by the next run.
+    """
+    target = output.resolve()
+    for path, what in inputs:
+        source = path.resolve()
+        if target == source:
+            raise PlannerError(f"{option} {output} is the {what} this run reads; planner never overwrites its "
+                               f"inputs: choose another {option}")
+        if source.is_dir() and source in target.parents and output.suffix.lower() in (".json", ".yaml", ".yml"):
+            raise PlannerError(f"{option} {output} is inside {path}, the {what} this run reads (the next run "
+                               f"would read it as a manifest): choose another {option}")
+
+
 def check_distinct(paths: list[Path]) -> None:
     """Fail when two outputs are the same file, or one would be a folder holding another."""
     resolved = [p.resolve() for p in paths]
