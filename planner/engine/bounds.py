@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from planner.engine.highs_setup import new_highs
+from planner.engine.highs_setup import deferred_signals, new_highs
 from planner.engine.instance import Instance, dominated_types, max_copies
 from planner.engine.reach import reachable_capacity
 
@@ -291,7 +291,7 @@ def aggregate_mip_bound(
     rel_gap: float = 1e-5,
     seed: int = 0,
     probe: float | None = None,
-    worth_going_on: Callable[[float, float], bool] | None = None,
+    worth_going_on: Callable[[float, float, float], bool] | None = None,
 ) -> AggregateMIP:
     """Solve the aggregate LP with whole host counts (n[t], z[L,t] integer); return its dual bound.
 
@@ -303,8 +303,8 @@ def aggregate_mip_bound(
     when the MIP does not close.
 
     With ``probe`` and ``worth_going_on``: after ``probe`` seconds the MIP stops unless
-    ``worth_going_on(dual bound, its own relative gap)`` says so (checked at each
-    interrupt point), so one run serves both as a cheap probe and as the full solve.
+    ``worth_going_on(dual bound, its own relative gap, seconds so far)`` says so (checked
+    at each interrupt point), so one run serves both as a cheap probe and as the full solve.
     """
     n_s, n_t = inst.n_groups, inst.n_types
     none = AggregateMIP(None, False, None, None)
@@ -318,18 +318,21 @@ def aggregate_mip_bound(
     highs.changeColsIntegrality(n_cols, np.arange(n_cols, dtype=np.int32), integrality)
     highs.setOptionValue("mip_rel_gap", float(rel_gap))
     highs.setOptionValue("random_seed", int(seed))
-    if probe is not None and worth_going_on is not None:
+    if probe is None or worth_going_on is None:
+        highs.run()
+    else:
         started = time.perf_counter()
+        with deferred_signals() as stop_requested:
 
-        def interrupt(_kind: int, _message: str, data_out: object, data_in: object, _user: object) -> None:
-            if time.perf_counter() - started >= probe and not worth_going_on(
-                float(inst.problem.fixed_plan_cost) + data_out.mip_dual_bound, data_out.mip_gap
-            ):
-                data_in.user_interrupt = True
+            def interrupt(_kind: int, _message: str, data_out: object, data_in: object, _user: object) -> None:
+                seconds = time.perf_counter() - started
+                if stop_requested() or (seconds >= probe and not worth_going_on(
+                        float(inst.problem.fixed_plan_cost) + data_out.mip_dual_bound, data_out.mip_gap, seconds)):
+                    data_in.user_interrupt = True
 
-        highs.setCallback(interrupt, None)
-        highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
-    highs.run()
+            highs.setCallback(interrupt, None)
+            highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+            highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()
     dual = float(info.mip_dual_bound)

@@ -3,12 +3,17 @@
 HiGHS keeps one global thread scheduler per process: a run asking for a
 different ``threads`` value than the scheduler was started with fails with
 status "Not Set". `use_threads` resets the scheduler when the count changes.
+`deferred_signals` keeps Ctrl-C and SIGTERM working while HiGHS calls back into Python.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import highspy
 
@@ -76,3 +81,32 @@ def new_highs(time_limit: float, seed: int = 0) -> highspy.Highs:
     highs.setOptionValue("threads", current_threads())
     highs.setOptionValue("random_seed", int(seed))
     return highs
+
+
+@contextmanager
+def deferred_signals() -> Iterator[Callable[[], bool]]:
+    """While HiGHS runs a Python callback, let Ctrl-C and SIGTERM only set a flag; re-raise them after.
+
+    A Python signal handler that raises (KeyboardInterrupt) inside a HiGHS callback is
+    swallowed by the C++ side: the run goes on and the signal is lost. Inside this block
+    the signals are noted instead; the callback polls the function yielded here and stops
+    HiGHS, and on leaving the block the first signal is raised again for the usual
+    handlers. Outside the main thread (where handlers cannot be set) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    received: list[int] = []
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler is not None:  # None: a handler set outside Python, left alone
+            previous[signum] = handler
+            signal.signal(signum, lambda number, _frame: received.append(number))
+    try:
+        yield lambda: bool(received)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:
+            signal.raise_signal(received[0])

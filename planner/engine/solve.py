@@ -23,6 +23,7 @@ from planner.engine.bounds import aggregate_lp_bound, aggregate_mip_bound
 from planner.engine.colgen import ColumnGeneration
 from planner.engine.components import split_pools
 from planner.engine.ffd import best_ffd, lp_guided_packing, right_size
+from planner.engine.fixed_hosts import pack_into_hosts
 from planner.engine.highs_setup import use_threads
 from planner.engine.improve import lns_improve
 from planner.engine.instance import Bin, Instance, build_instance
@@ -58,11 +59,17 @@ AGGREGATE_LP_SHARE = 0.6
 AGGREGATE_MIP_SHARE = 0.25
 AGGREGATE_MIP_LP_FACTOR = 4.0
 # The MIP first runs this long (or LP_FACTOR x the LP's time); it gets the rest of its share
-# only while it has lifted the bound by at least this fraction of the bound, or its own
-# relative gap is at most CLOSING_GAP (retail-platform on AWS: 0.19 % after 1 s, closed at 2.1 s).
+# while it has lifted the bound by at least this fraction of the bound, or, up to CLOSING_FACTOR
+# x the probe, while its own relative gap is at most CLOSING_GAP (retail-platform on AWS: 0.19 %
+# after 1 s, closed at 2.1 s; a MIP that does not close takes no more of the plan search's time).
 AGGREGATE_MIP_PROBE = 1.0
 AGGREGATE_MIP_LIFT = 2e-4
 AGGREGATE_MIP_CLOSING_GAP = 0.005
+AGGREGATE_MIP_CLOSING_FACTOR = 3.0
+# Packing every replica into the aggregate MIP's hosts (fixed_hosts.py): at most this share of
+# the time left, and at most this many seconds.
+FIXED_HOSTS_SHARE = 0.1
+FIXED_HOSTS_SECONDS = 2.0
 # Its note (dropped again when the plan ends optimal: the bound's source then says nothing).
 AGGREGATE_MIP_NOTE = "aggregate MIP (whole host counts)"
 # Columns kept for the dive on large instances (re-solves slow down as columns pile up).
@@ -161,7 +168,7 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
 
     mip_budget = AGGREGATE_MIP_SHARE * remaining()
     if aggregate.bound is not None and not gap_closed() and mip_budget >= max(0.2, AGGREGATE_MIP_LP_FACTOR * lp_seconds):
-        bound = _run_aggregate_mip(inst, options, incumbent, bound, mip_budget, lp_seconds, notes)
+        bound = _run_aggregate_mip(inst, options, incumbent, bound, mip_budget, lp_seconds, notes, remaining)
         report("aggregate-mip", incumbent.cost, bound)
 
     if not gap_closed() and remaining() > 0.5:
@@ -178,19 +185,22 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
 
 
 def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbent, bound: float,
-                       budget: float, lp_seconds: float, notes: list[str]) -> float:
+                       budget: float, lp_seconds: float, notes: list[str], remaining: Callable[[], float]) -> float:
     """Run the aggregate MIP (bounds.py) within ``budget``; offer its rounding; return the bound.
 
-    One run with a short probe: past it, the MIP keeps going only while it has already
-    lifted the bound by a real amount, or its own gap is small enough that it may close
-    (where whole host counts matter the lift shows at once, or the MIP closes soon; where
+    One run with a short probe: past it, the MIP keeps going while it has already lifted
+    the bound by a real amount, or, up to a few probes' time, while its own gap is small
+    enough that it may close (where whole host counts matter the lift shows at once, or
+    the MIP closes soon; where
     they do not, as on 1,000-replica AWS fleets, its time would only be taken from the
     plan search).
     """
     probe = min(budget, max(AGGREGATE_MIP_PROBE, AGGREGATE_MIP_LP_FACTOR * lp_seconds))
 
-    def worth_going_on(dual: float, mip_gap: float) -> bool:
-        return dual - bound >= AGGREGATE_MIP_LIFT * abs(bound) or mip_gap <= AGGREGATE_MIP_CLOSING_GAP
+    def worth_going_on(dual: float, mip_gap: float, seconds: float) -> bool:
+        if dual - bound >= AGGREGATE_MIP_LIFT * abs(bound):
+            return True
+        return mip_gap <= AGGREGATE_MIP_CLOSING_GAP and seconds <= AGGREGATE_MIP_CLOSING_FACTOR * probe
 
     mip = aggregate_mip_bound(inst, budget, rel_gap=0.1 * options.gap, seed=options.seed,
                               probe=probe, worth_going_on=worth_going_on)
@@ -200,6 +210,10 @@ def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbe
                      + f": bound {bound:,.2f}")
     if mip.replicas_by_type is not None:
         incumbent.offer(lp_guided_packing(inst, mip.replicas_by_type, hosts_by_type=mip.hosts_by_type), "mip-round")
+    if mip.hosts_by_type is not None and incumbent.cost - bound > options.gap * incumbent.cost + 1e-9:
+        # The MIP's hosts may hold every replica as they are: then the plan meets the bound.
+        seconds = min(FIXED_HOSTS_SECONDS, FIXED_HOSTS_SHARE * max(0.0, remaining()))
+        incumbent.offer(pack_into_hosts(inst, mip.hosts_by_type, seconds, options.seed), "mip-hosts")
     return bound
 
 

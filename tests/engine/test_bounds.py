@@ -111,3 +111,50 @@ def test_aggregate_mip_bound_lies_between_the_lp_and_the_optimum(problem: Packin
     assert lp is not None and mip.bound is not None
     assert mip.bound <= brute_force_cost(problem) + 1e-6
     assert mip.bound >= lp - 1e-4 * max(1.0, abs(lp))
+
+
+def test_sigterm_during_the_aggregate_mip_is_not_lost() -> None:
+    """HiGHS swallows exceptions raised in its Python callbacks: a SIGTERM handler raising there
+    would be lost and the run would go on. The signal must stop the MIP and reach the caller."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = """
+import os, signal, time
+from pathlib import Path
+from planner.catalogue import load_catalogue
+from planner.fleet import load_fleet
+from planner.strategies import build_container_model
+from planner.engine.components import split_pools
+from planner.engine.instance import build_instance
+from planner.engine.bounds import aggregate_mip_bound
+
+def stop(signum, frame):
+    raise KeyboardInterrupt
+signal.signal(signal.SIGTERM, stop)
+root = Path(os.environ["PLANNER_ROOT"])
+fleet = load_fleet(root / "fleets/retail-platform.csv")
+model = build_container_model(fleet, load_catalogue(root / "pricing/aws.yaml"), "aws.yaml")
+pool = max(split_pools(model.problem), key=lambda p: sum(g.count for g in p.items))
+inst = build_instance(pool)
+sent = []
+def going_on(dual, gap, seconds):
+    if not sent:
+        sent.append(1)
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives while HiGHS runs
+    return True
+began = time.perf_counter()
+try:
+    aggregate_mip_bound(inst, 60.0, probe=0.0, worth_going_on=going_on)
+except KeyboardInterrupt:
+    print("stopped", round(time.perf_counter() - began, 1), len(sent))
+else:
+    print("ran on", round(time.perf_counter() - began, 1), len(sent))
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "PLANNER_ROOT": str(root), "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("stopped"), proc.stdout
+    assert proc.stdout.split()[-1] == "1"  # the callback ran, so the signal came during the MIP

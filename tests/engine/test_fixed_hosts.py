@@ -1,0 +1,56 @@
+"""Packing every replica into given hosts (the aggregate MIP's host counts)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+
+from planner.engine import HostType, ItemGroup, Packing, PackingProblem, SolveOptions, solve_packing, validate_packing
+from planner.engine.ffd import best_ffd
+from planner.engine.fixed_hosts import pack_into_hosts
+from planner.engine.instance import build_instance
+from tests.engine.strategies import packing_problems
+
+
+def _problem() -> PackingProblem:
+    """Six 1.5-core replicas (at most 2 per host) and four 1-core ones (1 per host) on 4-core hosts."""
+    host = HostType("h4", 4.0, 16.0, 10, 100.0, {})
+    big = ItemGroup("big", 6, 1.5, 2.0, 2, frozenset({"h4"}), None)
+    small = ItemGroup("small", 4, 1.0, 1.0, 1, frozenset({"h4"}), None)
+    return PackingProblem((big, small), (host,))
+
+
+def test_the_replicas_fit_into_exactly_the_hosts_given() -> None:
+    """13 cores on three 4-core hosts cannot work; four hosts can: 2 x 1.5 + 1 per host (4 cores each)."""
+    inst = build_instance(_problem())
+    assert pack_into_hosts(inst, np.array([3.0]), 5.0) is None
+    bins = pack_into_hosts(inst, np.array([4.0]), 5.0)
+    assert bins is not None and len(bins) <= 4
+    assert inst.coverage_ok(bins)
+
+
+def test_no_hosts_or_no_time_gives_none() -> None:
+    inst = build_instance(_problem())
+    assert pack_into_hosts(inst, np.array([0.0]), 5.0) is None
+    assert pack_into_hosts(inst, np.array([4.0]), 0.0) is None
+
+
+@settings(deadline=None, max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(packing_problems())
+def test_the_host_counts_of_a_valid_plan_always_hold_its_replicas(problem: PackingProblem) -> None:
+    """Given the hosts of an FFD plan (which hold every replica), a packing is found and it is valid."""
+    inst = build_instance(problem)
+    plan = best_ffd(inst)
+    counts = np.bincount([b.type_index for b in plan], minlength=inst.n_types).astype(float)
+    bins = pack_into_hosts(inst, counts, 10.0)
+    assert bins is not None
+    assert inst.coverage_ok(bins)
+    cost = inst.plan_cost(bins)
+    assert validate_packing(problem, Packing(inst.to_host_loads(bins), cost, 0.0, "feasible", cost, 0.0, "test")) == []
+
+
+def test_a_plan_on_the_aggregate_hosts_is_proven_optimal_at_once() -> None:
+    """The aggregate MIP's hosts hold every replica here, so the engine stops with a zero gap."""
+    packing = solve_packing(_problem(), SolveOptions(time_limit=10.0))
+    assert packing.status == "optimal"
+    assert abs(packing.cost - 400.0) < 1e-6 and abs(packing.lower_bound - 400.0) < 1e-3
