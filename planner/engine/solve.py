@@ -191,9 +191,9 @@ def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbe
     One run with a short probe: past it, the MIP keeps going while it has already lifted
     the bound by a real amount, or, up to a few probes' time, while its own gap is small
     enough that it may close (where whole host counts matter the lift shows at once, or
-    the MIP closes soon; where
-    they do not, as on 1,000-replica AWS fleets, its time would only be taken from the
-    plan search).
+    the MIP closes soon; where they do not, as on 1,000-replica AWS fleets, its time would
+    only be taken from the plan search). Then its hosts are tried as they are
+    (``pack_into_hosts``): if they hold every replica, the plan meets the bound.
     """
     probe = min(budget, max(AGGREGATE_MIP_PROBE, AGGREGATE_MIP_LP_FACTOR * lp_seconds))
 
