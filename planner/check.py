@@ -191,6 +191,8 @@ def check_plan(plan: Plan, model: StrategyModel, fleet: Fleet, catalogue: Catalo
             by_os: Counter[str] = Counter()
             for name, n in content.items():
                 by_os[services[name].os] += n
+            for os_name, n in host.licensed:  # a spare licensed for the guests it may take over
+                by_os[os_name] = max(by_os[os_name], n)
             expected += sum(_guest_licence_cost(catalogue, machine, o, n, model.term) for o, n in by_os.items())
         if abs(expected - host.cost) > TOLERANCE * max(1.0, expected):
             problems.append(f"{host.id}: cost {host.cost:.6f} but the catalogue gives {expected:.6f}")

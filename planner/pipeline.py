@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from planner.catalogue import Catalogue, load_catalogue
@@ -75,6 +75,18 @@ class PlanningResult:
     def unverified_prices(self) -> tuple[UsedPrice, ...]:
         """Return the used prices that are placeholders or from unverified sources."""
         return tuple(p for p in self.prices_used if p.unverified)
+
+    def with_plans(self, plans: tuple[Plan, ...], notes: tuple[str, ...] = ()) -> PlanningResult:
+        """Return this result with other plans (re-plans), its used prices taken from those plans."""
+        return replace(self, plans=plans, prices_used=prices_used_by(plans, self.catalogue),
+                       notes=self.notes + notes)
+
+
+def prices_used_by(plans: tuple[Plan, ...] | list[Plan], catalogue: Catalogue) -> tuple[UsedPrice, ...]:
+    """Return every catalogue price the plans' cost lines use (the workbook's Prices sheet)."""
+    lines = [ln for p in plans for ln in [*p.plan_lines, *(ln for h in p.hosts for ln in h.lines)]]
+    refs = {ln.ref for ln in lines} | {ln.discount_ref for ln in lines if ln.discount_ref}
+    return tuple(refs_used(refs, catalogue))
 
 
 # Replicas in one fleet. Kubernetes supports at most 150,000 pods per cluster; a plan holds
@@ -170,8 +182,6 @@ def run_plan(fleet_path: Path, pricing_path: Path, options: PlanOptions = PlanOp
         if problems:  # a bug, not a user error: keep the traceback
             raise AssertionError(f"{model.strategy} plan failed the independent check:\n" + "\n".join(problems))
         plans.append(plan)
-    lines = [ln for p in plans for ln in [*p.plan_lines, *(ln for h in p.hosts for ln in h.lines)]]
-    refs = {ln.ref for ln in lines} | {ln.discount_ref for ln in lines if ln.discount_ref}
     return PlanningResult(fleet, catalogue, pricing_path, options, tuple(plans), models,
-                          tuple(refs_used(refs, catalogue)), dt.datetime.now().replace(microsecond=0),
+                          prices_used_by(plans, catalogue), dt.datetime.now().replace(microsecond=0),
                           tuple(notes))

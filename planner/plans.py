@@ -7,6 +7,7 @@ named hosts (``m7i.large#1``), numbered replicas, and priced cost lines by categ
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from planner.catalogue.schema import InstanceType
@@ -30,6 +31,7 @@ class PlannedHost:
     used_memory_gib: float
     items: int
     services: tuple[tuple[str, int], ...]
+    licensed: tuple[tuple[str, int], ...] = ()  # guest OS -> VMs licensed beyond what it holds (spares)
 
     @property
     def cost(self) -> float:
@@ -105,14 +107,20 @@ class Plan:
         return out
 
 
-def host_lines(model: StrategyModel, host_type: str, counts: dict[str, int]) -> tuple[LicenceLine, ...]:
-    """Return every cost line of one loaded host: fixed lines plus the cheapest guest licence per OS."""
+def host_lines(model: StrategyModel, host_type: str, counts: dict[str, int],
+               licensed: Mapping[str, int] | None = None) -> tuple[LicenceLine, ...]:
+    """Return every cost line of one loaded host: fixed lines plus the cheapest guest licence per OS.
+
+    ``licensed`` (OS -> VMs) licenses at least that many guests of an OS (a spare host's).
+    """
     offer = model.offer(host_type)
     per_group: dict[str, int] = defaultdict(int)
     for service, n in counts.items():
         group = model.shapes[service].licence_group
         if group is not None:
             per_group[group] += n
+    for group, n in (licensed or {}).items():
+        per_group[group] = max(per_group[group], n)
     lines = list(offer.fixed_lines)
     for group in sorted(per_group):
         options = offer.group_options.get(group, ())
@@ -151,8 +159,8 @@ def extract_plan(model: StrategyModel, packing: Packing) -> Plan:
         counts = {k: v for k, v in load.items.items() if v}
         hosts.append(PlannedHost(
             host_id, load.host_type, offer.base.name, offer.pool, offer.vcpu, offer.memory_gib, offer.max_items,
-            host_lines(model, load.host_type, counts), used_vcpu, used_mem, sum(counts.values()),
-            tuple(sorted(counts.items())),
+            host_lines(model, load.host_type, counts, load.licensed), used_vcpu, used_mem, sum(counts.values()),
+            tuple(sorted(counts.items())), tuple(sorted((g, n) for g, n in load.licensed.items() if n)),
         ))
     total = sum(h.cost for h in hosts) + sum(line.monthly for line in model.plan_lines)
     return Plan(

@@ -622,11 +622,10 @@ def compare_to_baseline(result: PlanningResult, baseline: Baseline, max_moves: i
         new_plans.append(final)
     new_result = result
     if max_moves is None and any(a is not b for a, b in zip(new_plans, result.plans, strict=True)):
-        new_result = replace(result, plans=tuple(new_plans))
+        new_result = result.with_plans(tuple(new_plans))
     if max_moves is not None:
-        new_result = replace(result, plans=tuple(new_plans),
-                             notes=result.notes + (f"re-planned from the baseline {baseline.path} with at most "
-                                                   f"{max_moves} replica move(s) per strategy",))
+        new_result = result.with_plans(tuple(new_plans), (f"re-planned from the baseline {baseline.path} with at "
+                                                          f"most {max_moves} replica move(s) per strategy",))
     return Changes(baseline, result.catalogue.currency, tuple(changes), fc, baseline.cheaper,
                    new_result.delta.cheaper if new_result.delta else None, new_result, max_moves, tuple(notes))
 

@@ -9,6 +9,10 @@ as many spares survive, so each lost host's replicas move to a surviving spare i
 host, or when it is cheaper, the pool gets N spares of each host type it uses instead (a
 failed host's load always fits a spare of its own type).
 
+A spare is licensed for the guests of any host it may take over (per-guest licences such as
+Windows Server Standard stacks belong to the physical host; the spare carries, per licence
+group, the most guests any one such host runs).
+
 This is a safe construction, not an optimisation over all resilient plans: the report's
 lower bound stays a proven bound, so the gap shows how much it might leave on the table.
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from planner.engine.problem import HostLoad, Packing, PackingProblem, packing_cost, status_for
+from planner.engine.problem import HostLoad, Packing, PackingProblem, host_cost, packing_cost, status_for
 from planner.strategies import StrategyModel
 
 
@@ -56,15 +60,45 @@ def spare_hosts(model: StrategyModel, packing: Packing, count: int) -> tuple[lis
         chosen = next((o.name for o in candidates if all(takes_over(o.name, h) for h in hosts)), None)
         label = f"pool {pool}" if pool else "hypervisor hosts"
         used = sorted({h.host_type for h in hosts})
-        per_type_cost = count * sum(problem.host_type(t).fixed_cost for t in used)
-        if chosen is not None and count * problem.host_type(chosen).fixed_cost <= per_type_cost:
-            spares += [HostLoad(chosen, {}) for _ in range(count)]
-            notes.append(f"spare hosts ({label}): {count} x {chosen}, each able to take over any one host")
+        one_type = _spare(problem, chosen, hosts) if chosen is not None else None
+        per_type = [_spare(problem, t, [h for h in hosts if h.host_type == t]) for t in used]
+        if one_type is not None and count * host_cost(problem, one_type) <= count * sum(
+                host_cost(problem, spare) for spare in per_type):
+            spares += [one_type] * count
+            notes.append(f"spare hosts ({label}): {count} x {chosen}, each able to take over any one host"
+                         + _licensed_note(one_type))
         else:  # N spares of every type used: a failed host's load always fits a spare of its own type
-            spares += [HostLoad(t, {}) for t in used for _ in range(count)]
+            spares += [spare for spare in per_type for _ in range(count)]
             why = "cheaper than one type that fits every host" if chosen else "no single type can take over every host"
-            notes.append(f"spare hosts ({label}): {count} of each type used ({', '.join(used)}); {why}")
+            notes.append(f"spare hosts ({label}): {count} of each type used ({', '.join(used)}); {why}"
+                         + "".join(_licensed_note(spare) for spare in per_type))
     return spares, notes
+
+
+def _spare(problem: PackingProblem, host_type: str, covers: list[HostLoad]) -> HostLoad:
+    """Return an empty spare of ``host_type`` licensed for the guests of any one host in ``covers``.
+
+    Per-guest licences (Windows Server Standard stacks, RHEL per 2 VMs) belong to the
+    physical host: a spare that takes over a failed host must already be licensed for its
+    VMs, so it carries the most any one of those hosts needs, per licence group.
+    """
+    groups = {i.name: i.licence_group for i in problem.items}
+    licensed: dict[str, int] = {}
+    for host in covers:
+        per_group: dict[str, int] = defaultdict(int)
+        for name, n in host.items.items():
+            if groups[name] is not None:
+                per_group[groups[name]] += n
+        for g, n in per_group.items():
+            licensed[g] = max(licensed.get(g, 0), n)
+    t = problem.host_type(host_type)
+    return HostLoad(host_type, {}, {g: n for g, n in sorted(licensed.items()) if t.licence_options.get(g)})
+
+
+def _licensed_note(spare: HostLoad) -> str:
+    if not spare.licensed:
+        return ""
+    return " (licensed for " + ", ".join(f"{n} {g} guest(s)" for g, n in spare.licensed.items()) + ")"
 
 
 def with_spares(model: StrategyModel, packing: Packing, count: int, gap_target: float) -> Packing:

@@ -14,7 +14,7 @@ from planner.fleet import grow, load_fleet, parse_growth
 from planner.pipeline import PlanOptions, run_plan
 from planner.plans import Plan, extract_plan
 from planner.resilience import with_spares
-from planner.strategies import INSTANCES, build_container_model, build_vm_model
+from planner.strategies import GUEST_OS, INSTANCES, build_container_model, build_vm_model
 from tests.builders import cloud_catalogue, make_fleet, make_service, onprem_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +94,25 @@ def test_with_one_spare_any_single_host_can_fail(build, catalogue):
         problems = [p for p in check_plan(failed, model, FLEET, catalogue) if "cost" not in p and "total" not in p
                     and "breakdown" not in p and "bound" not in p]
         assert problems == [], (host.id, problems)
+
+
+def test_a_vm_spare_is_licensed_for_the_guests_it_takes_over():
+    """Windows guest licences belong to the physical host: after any one host fails and its VMs
+    move to the spare, the spare's licence lines must already cover them (the checker recomputes
+    each host's cost from what it runs; the spare's cost must not change)."""
+    catalogue = onprem_catalogue()
+    model = build_vm_model(FLEET, catalogue, "cat.yaml")
+    plan = extract_plan(model, with_spares(model, solve_packing(model.problem, SolveOptions(time_limit=10)), 1, 0.001))
+    assert check_plan(plan, model, FLEET, catalogue) == []
+    spare = next(h for h in plan.hosts if h.spare)
+    assert dict(spare.licensed).get("windows", 0) >= 1  # the fleet runs 2 Windows VMs ('iis')
+    assert any(line.category == GUEST_OS for line in spare.lines)
+    for host in plan.hosts:
+        if host.spare:
+            continue
+        failed = _fail_host(plan, host.id)
+        costs = [p for p in check_plan(failed, model, FLEET, catalogue) if p.startswith(spare.id)]
+        assert costs == [], (host.id, costs)
 
 
 def test_three_year_term_lowers_instance_lines_by_the_discount_exactly():

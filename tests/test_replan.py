@@ -129,6 +129,13 @@ def test_max_moves_0_reproduces_the_baseline_placement(base, cheap_large):
         s = changes.strategy(plan.strategy)
         assert s.moves == () and s.final_cost == pytest.approx(s.repriced_cost)
     assert_adds_up(changes)
+    # The workbook prices every host from its Prices sheet: the kept baseline hosts' types (which
+    # the unconstrained re-plan no longer uses) must be listed there too, or their cost cells read 0.
+    used = {u.ref for u in changes.result.prices_used}
+    for plan in changes.result.plans:
+        for line in [*plan.plan_lines, *(ln for h in plan.hosts for ln in h.lines)]:
+            assert not line.monthly or line.ref in used, line.ref
+    assert used != {u.ref for u in result.prices_used}  # the kept types differ from the re-plan's
 
 
 def test_max_moves_trades_churn_for_savings(base, cheap_large):

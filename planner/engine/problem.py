@@ -116,10 +116,16 @@ class PackingProblem:
 
 @dataclass(frozen=True)
 class HostLoad:
-    """One opened host and what it holds: item group name -> replica count."""
+    """One opened host and what it holds: item group name -> replica count.
+
+    ``licensed`` (licence group -> items) licenses the host for at least that many items of
+    the group whatever it holds: a spare VM host must be able to run, licensed, the guests
+    of any host it takes over (Windows Server licences belong to the physical host).
+    """
 
     host_type: str
     items: Mapping[str, int]
+    licensed: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,8 @@ def host_cost(problem: PackingProblem, host: HostLoad) -> float:
     for name, count in host.items.items():
         g = by_name[name].licence_group
         groups[g] = groups.get(g, 0) + count
+    for g, count in host.licensed.items():
+        groups[g] = max(groups.get(g, 0), count)
     return t.fixed_cost + sum(t.licence_cost(g, n)[0] for g, n in groups.items())
 
 

@@ -33,6 +33,7 @@ def _plan_dict(plan: Plan, model: StrategyModel) -> dict[str, Any]:
             {"id": h.id, "type": h.type, "model": h.model, "pool": h.pool, "vcpu": h.vcpu,
              "memory_gib": h.memory_gib, "cost": h.cost, "used_vcpu": h.used_vcpu,
              "used_memory_gib": h.used_memory_gib, "items": h.items,
+             "licensed_guests": dict(h.licensed),  # a spare's guest licences (OS -> VMs), {} otherwise
              "cost_lines": [
                  {"category": ln.category, "name": ln.name, "product": ln.product, "units": ln.units,
                   "monthly": ln.monthly, "price_ref": ln.ref}
