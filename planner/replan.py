@@ -76,6 +76,7 @@ class BaselinePlan:
     total_cost: float
     hosts: tuple[tuple[str, str], ...]
     placements: tuple[tuple[str, int, str], ...]
+    licensed: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # host id -> a spare's guest licences
 
     def loads(self) -> list[tuple[str, str, Counter[str]]]:
         """Return (host id, host type, replicas per service) in baseline host order."""
@@ -83,6 +84,12 @@ class BaselinePlan:
         for service, _, host in self.placements:
             content[host][service] += 1
         return [(hid, htype, content.get(hid, Counter())) for hid, htype in self.hosts]
+
+    def host_loads(self) -> tuple[HostLoad, ...]:
+        """Return the baseline's hosts as engine loads, spares with the guest licences they carried."""
+        licensed = dict(self.licensed)
+        return tuple(HostLoad(t, dict(sorted((s, n) for s, n in c.items() if n)), dict(licensed.get(hid, ())))
+                     for hid, t, c in self.loads())
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,8 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
                 p["strategy"], float(p["total_cost"]),
                 tuple((_text(h["id"]), _text(h["type"])) for h in p["hosts"]),
                 tuple((_text(x["service"]), int(x["replica"]), _text(x["host"])) for x in p["placements"]),
+                tuple((_text(h["id"]), tuple(sorted((_text(g), int(n)) for g, n in h["licensed_guests"].items())))
+                      for h in p["hosts"] if h.get("licensed_guests")),
             )
         fleet = data.get("fleet") or {}
         rows = fleet.get("service_rows")
@@ -415,10 +424,6 @@ def plan_loads(plan: Plan) -> Loads:
     return [(h.id, h.type, content.get(h.id, Counter())) for h in plan.hosts]
 
 
-def _host_loads(loads: Loads) -> tuple[HostLoad, ...]:
-    return tuple(HostLoad(t, dict(sorted((s, n) for s, n in c.items() if n))) for _, t, c in loads)
-
-
 def _plan_of(model: StrategyModel, hosts: tuple[HostLoad, ...], method: str, notes: tuple[str, ...] = (),
              lower_bound: float = 0.0, gap: float | None = None) -> Plan:
     """Price ``hosts`` as a plan; ``lower_bound`` (any valid bound) and ``gap`` (target) give its status."""
@@ -590,7 +595,7 @@ def compare_to_baseline(result: PlanningResult, baseline: Baseline, max_moves: i
                 s_notes.append(f"baseline host type(s) {', '.join(missing)} not in the new catalogue (or not allowed "
                                "for this strategy): the price effect is shown together with re-optimisation")
             else:
-                rp = _plan_of(old_model, _host_loads(base_loads), "baseline placement")
+                rp = _plan_of(old_model, base.host_loads(), "baseline placement")
                 repriced = rp.total_cost
                 problems = [p for p in check_plan(rp, old_model, old_fleet, result.catalogue) if "cost" not in p]
                 if problems:

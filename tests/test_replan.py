@@ -321,3 +321,16 @@ def test_a_hand_edited_baseline_is_refused_before_planning(base, tmp_path, what,
     with pytest.raises(BaselineError) as err:
         load_baseline(path)
     assert expected in str(err.value) and str(path) in str(err.value)
+
+
+def test_a_baseline_with_licensed_spares_reprices_to_itself(tmp_path):
+    """A hypervisor spare carries guest licences; re-planning from that baseline at the same prices
+    shows no price effect (the spare's licences come back from the baseline)."""
+    result = run_plan(ROOT / "fleets/mixed-windows.csv", ROOT / "pricing/onprem.yaml",
+                      PlanOptions(time_limit=5, spare_hosts=1))
+    vm = next(p for p in result.plans if p.strategy == "vm-per-service")
+    assert any(h.spare and h.licensed for h in vm.hosts)
+    changes = compare_to_baseline(result, baseline_of(result, tmp_path))
+    s = changes.strategy("vm-per-service")
+    assert s.repriced_cost == pytest.approx(s.baseline_cost)
+    assert s.price_effect == pytest.approx(0.0, abs=1e-6)
