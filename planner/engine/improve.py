@@ -1,9 +1,10 @@
 """Local improvement of a plan by large-neighbourhood search (LNS) with the MILP.
 
 Each round picks a few hosts (the most wasteful one plus hosts sharing its
-groups or chosen by a seeded random draw), re-solves their content as a small
-packing problem with the assignment MILP, warm-started from the current hosts,
-and keeps the result when it is valid and cheaper. The rest of the plan is
+groups or chosen by a seeded random draw) and re-solves their content as a small
+packing problem: first its aggregate MIP (which may prove nothing cheaper exists,
+or give host counts that hold the replicas as they are), then the assignment
+MILP, warm-started from the current hosts. A result is kept when it is valid and cheaper. The rest of the plan is
 untouched, so spread and capacity elsewhere still hold.
 """
 
@@ -15,7 +16,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from planner.engine.bounds import aggregate_mip_bound
 from planner.engine.ffd import right_size
+from planner.engine.fixed_hosts import pack_into_hosts
 from planner.engine.instance import Bin, Instance, build_instance
 from planner.engine.milp import (
     build_assignment_model,
@@ -31,6 +34,9 @@ _LNS_HOSTS = (4, 10)
 _LNS_MAX_VARS = 6000
 # Time limit of one round's sub-MILP.
 LNS_ROUND_SECONDS = 3.0
+# Time limits of a round's first move: the subset's aggregate MIP, then packing its hosts.
+AGGREGATE_ROUND_SECONDS = 1.0
+PACK_ROUND_SECONDS = 0.5
 
 
 def _utilisation(inst: Instance, b: Bin) -> float:
@@ -115,10 +121,30 @@ def _resolve_subset(
     )
     types = tuple(t for i, t in enumerate(inst.types) if usable[i])
     sub = build_instance(PackingProblem(items, types, 0.0))
-    group_map = {inst.groups[g].name: g for g in present}
+    group_map = {inst.groups[g].name: int(g) for g in present}
     type_map = {t.name: i for i, t in enumerate(inst.types)}
     sub_bins = sub.from_host_loads(inst.to_host_loads(subset))
     current = sub.plan_cost(sub_bins)
+
+    def back(new: list[Bin]) -> list[Bin]:
+        return [Bin(type_map[h.host_type], {group_map[name]: n for name, n in h.items.items()})
+                for h in sub.to_host_loads(new)]
+
+    # First the cheap move: the subset's aggregate MIP (whole hosts per type, reachable
+    # capacities) proves there is nothing to gain, or its hosts may hold the replicas as they
+    # are (pack_into_hosts), re-mixing host types across the subset in one step.
+    left = deadline - time.perf_counter() - 0.3
+    if left < 0.3:
+        return None
+    mip = aggregate_mip_bound(sub, min(AGGREGATE_ROUND_SECONDS, 0.5 * left), rel_gap=1e-6, seed=seed)
+    if mip.bound is not None and mip.bound >= current * (1 - 1e-5) - 1e-6:
+        return None  # proven (up to the bound's own shading): no cheaper packing of these replicas
+    if mip.hosts_by_type is not None:
+        packed = pack_into_hosts(sub, mip.hosts_by_type, min(PACK_ROUND_SECONDS, 0.25 * left), seed)
+        if packed is not None:
+            packed = right_size(sub, packed)
+            if sub.plan_cost(packed) < current - 1e-6:
+                return back(packed)
     sub_usable = np.ones(sub.n_types, dtype=bool)
     host_counts = candidate_host_counts(sub, current, sub_bins, sub_usable)
     if estimate_size(sub, host_counts) > _LNS_MAX_VARS:
@@ -134,7 +160,4 @@ def _resolve_subset(
     new = right_size(sub, result.bins)
     if sub.plan_cost(new) >= current - 1e-6:
         return None
-    out = []
-    for h in sub.to_host_loads(new):
-        out.append(Bin(type_map[h.host_type], {group_map[name]: n for name, n in h.items.items()}))
-    return out
+    return back(new)

@@ -54,3 +54,26 @@ def test_a_plan_on_the_aggregate_hosts_is_proven_optimal_at_once() -> None:
     packing = solve_packing(_problem(), SolveOptions(time_limit=10.0))
     assert packing.status == "optimal"
     assert abs(packing.cost - 400.0) < 1e-6 and abs(packing.lower_bound - 400.0) < 1e-3
+
+
+def test_local_search_remixes_hosts_through_the_subset_aggregate_mip(monkeypatch) -> None:
+    """With the assignment MILP switched off, a round still merges four 1.5-core hosts into two:
+    the subset's aggregate MIP says 2 hosts, and they hold the replicas as they are."""
+    import planner.engine.improve as improve
+    from planner.engine.instance import Bin
+
+    host = HostType("h4", 4.0, 16.0, 10, 100.0, {})
+    group = ItemGroup("svc", 4, 1.5, 2.0, 2, frozenset({"h4"}), None)
+    inst = build_instance(PackingProblem((group,), (host,)))
+    spread_out = [Bin(0, {0: 1}) for _ in range(4)]
+
+    def no_milp(*args, **kwargs):  # the second move must not be what finds it
+        raise AssertionError("assignment MILP called")
+
+    monkeypatch.setattr(improve, "solve_assignment_model", no_milp)
+    import time
+
+    better = improve.lns_improve(inst, spread_out, time.perf_counter() + 10.0, 0, 1, np.ones(1, dtype=bool),
+                                 max_rounds=1)
+    assert inst.coverage_ok(better)
+    assert inst.plan_cost(better) == 200.0
