@@ -4,8 +4,8 @@ Each round picks a few hosts (the most wasteful one plus hosts sharing its
 groups or chosen by a seeded random draw) and re-solves their content as a small
 packing problem: first its aggregate MIP (which may prove nothing cheaper exists,
 or give host counts that hold the replicas as they are), then the assignment
-MILP, warm-started from the current hosts. A result is kept when it is valid and cheaper. The rest of the plan is
-untouched, so spread and capacity elsewhere still hold.
+MILP, warm-started from the current hosts. A result is kept when it is valid and
+cheaper. The rest of the plan is untouched, so spread and capacity elsewhere still hold.
 """
 
 from __future__ import annotations
