@@ -22,7 +22,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from planner.engine.problem import HostLoad, Packing, PackingProblem, host_cost, packing_cost, status_for
+from planner.engine.problem import (
+    HostLoad,
+    Packing,
+    PackingProblem,
+    host_cost,
+    licence_counts,
+    packing_cost,
+    status_for,
+)
 from planner.strategies import StrategyModel
 
 
@@ -82,15 +90,11 @@ def _spare(problem: PackingProblem, host_type: str, covers: list[HostLoad]) -> H
     physical host: a spare that takes over a failed host must already be licensed for its
     VMs, so it carries the most any one of those hosts needs, per licence group.
     """
-    groups = {i.name: i.licence_group for i in problem.items}
     licensed: dict[str, int] = {}
     for host in covers:
-        per_group: dict[str, int] = defaultdict(int)
-        for name, n in host.items.items():
-            if groups[name] is not None:
-                per_group[groups[name]] += n
-        for g, n in per_group.items():
-            licensed[g] = max(licensed.get(g, 0), n)
+        for g, n in licence_counts(problem, host.items).items():
+            if g is not None:
+                licensed[g] = max(licensed.get(g, 0), n)
     t = problem.host_type(host_type)
     return HostLoad(host_type, {}, {g: n for g, n in sorted(licensed.items()) if t.licence_options.get(g)})
 

@@ -166,14 +166,20 @@ class SolveOptions:
     seed: int = 0
 
 
+def licence_counts(problem: PackingProblem, items: Mapping[str, int]) -> dict[str | None, int]:
+    """Return items per licence group (None: unlicensed) for one host's content."""
+    groups: dict[str | None, int] = {}
+    by_name = {i.name: i for i in problem.items}
+    for name, count in items.items():
+        g = by_name[name].licence_group
+        groups[g] = groups.get(g, 0) + count
+    return groups
+
+
 def host_cost(problem: PackingProblem, host: HostLoad) -> float:
     """Return the monthly cost of one loaded host under the cost rule above."""
     t = problem.host_type(host.host_type)
-    groups: dict[str | None, int] = {}
-    by_name = {i.name: i for i in problem.items}
-    for name, count in host.items.items():
-        g = by_name[name].licence_group
-        groups[g] = groups.get(g, 0) + count
+    groups = licence_counts(problem, host.items)
     for g, count in host.licensed.items():
         groups[g] = max(groups.get(g, 0), count)
     return t.fixed_cost + sum(t.licence_cost(g, n)[0] for g, n in groups.items())

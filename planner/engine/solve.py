@@ -210,7 +210,7 @@ def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbe
                      + f": bound {bound:,.2f}")
     if mip.replicas_by_type is not None:
         incumbent.offer(lp_guided_packing(inst, mip.replicas_by_type, hosts_by_type=mip.hosts_by_type), "mip-round")
-    if mip.hosts_by_type is not None and incumbent.cost - bound > options.gap * incumbent.cost + 1e-9:
+    if mip.hosts_by_type is not None and status_for(incumbent.cost, bound, options.gap) == "feasible":
         # The MIP's hosts may hold every replica as they are: then the plan meets the bound.
         seconds = min(FIXED_HOSTS_SECONDS, FIXED_HOSTS_SHARE * max(0.0, remaining()))
         incumbent.offer(pack_into_hosts(inst, mip.hosts_by_type, seconds, options.seed), "mip-hosts")

@@ -116,6 +116,7 @@ def test_aggregate_mip_bound_lies_between_the_lp_and_the_optimum(problem: Packin
 def test_sigterm_during_the_aggregate_mip_is_not_lost() -> None:
     """HiGHS swallows exceptions raised in its Python callbacks: a SIGTERM handler raising there
     would be lost and the run would go on. The signal must stop the MIP and reach the caller."""
+    import os
     import subprocess
     import sys
     from pathlib import Path
@@ -154,7 +155,7 @@ else:
     print("ran on", round(time.perf_counter() - began, 1), len(sent))
 """
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          env={**__import__("os").environ, "PLANNER_ROOT": str(root), "PYTHONPATH": str(root)})
+                          env={**os.environ, "PLANNER_ROOT": str(root), "PYTHONPATH": str(root)})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("stopped"), proc.stdout
     assert proc.stdout.split()[-1] == "1"  # the callback ran, so the signal came during the MIP
