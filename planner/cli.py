@@ -68,7 +68,8 @@ def plan(
                                                      "(Scenarios sheet).")],
     out: Annotated[Optional[Path], typer.Option(help="Workbook: a folder, or a path ending in .xlsx. "
                                                      "Default: reports/<fleet>__<catalogue>__<date_time>.xlsx")] = None,
-    json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the plans as JSON here.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the plans as JSON here "
+                                                                 "(- : to standard output; the summary then goes to standard error).")] = None,
     solver: Annotated[str, typer.Option(help="MILP solver: highs or cbc.")] = "highs",
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per strategy.", min=1)] = 60.0,
     gap: Annotated[str, typer.Option(help="Stop when proven within this gap, in percent.")] = "0.1",
@@ -94,7 +95,8 @@ def plan(
     quiet: Annotated[bool, typer.Option(help="No progress display.")] = False,
 ) -> None:
     """Plan a fleet both ways (one VM per service, dense containers) and write the comparison."""
-    console = Console(stderr=False)
+    json_to_stdout = json_path is not None and str(json_path) == "-"
+    console = Console(stderr=json_to_stdout)  # stdout then carries the JSON alone
     errors = Console(stderr=True)
     try:
         if solver not in ("highs", "cbc"):
@@ -121,6 +123,9 @@ def plan(
         base = load_baseline(baseline) if baseline is not None else None
         if base is not None:
             check_baseline(base, *load_inputs(fleet, main_pricing, replicas, team_label))
+        if out is not None and str(out) == "-":
+            raise PlannerError("--out -: the workbook cannot go to standard output; give a folder or a path "
+                               "ending in .xlsx")
         started = datetime.now().replace(second=0, microsecond=0)
         xlsx = workbook_path(out, fleet, main_pricing, started)
         check_writable(xlsx, force)
@@ -128,7 +133,7 @@ def plan(
                   *((p, "price catalogue") for p in pricing),
                   *(((baseline, "baseline"),) if baseline is not None else ())]
         check_not_input(xlsx, "--out", inputs)
-        if json_path is not None:
+        if json_path is not None and not json_to_stdout:
             check_writable(json_path, force, "--json")
             check_not_input(json_path, "--json", inputs)
             check_distinct([xlsx, json_path])
@@ -150,8 +155,8 @@ def plan(
         final = result
         targets = [(xlsx, lambda tmp: write_workbook(final, tmp, changes=changes, sensitivity=sens,
                                                      scenarios=scen))]
-        if json_path is not None:
-            data = json.dumps(result_dict(result), indent=2)
+        data = json.dumps(result_dict(result), indent=2) if json_path is not None else ""
+        if json_path is not None and not json_to_stdout:
             targets.append((json_path, lambda tmp: tmp.write_text(data, encoding="utf-8")))
         write_outputs(targets)  # all or nothing: no workbook without its JSON
         outputs = [path for path, _ in targets]
@@ -163,6 +168,9 @@ def plan(
     except KeyboardInterrupt:
         errors.print("interrupted: nothing written")
         raise typer.Exit(code=130) from None
+    if json_to_stdout:
+        sys.stdout.write(data + "\n")
+        sys.stdout.flush()
     render_summary(result, outputs, console)
     for line in extra_lines:
         console.print(line, markup=False, highlight=False)

@@ -50,11 +50,10 @@ numbers of more than 4300 digits are reported, not raised.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -66,6 +65,7 @@ import yaml
 
 from planner.errors import InputError
 from planner.fleet import MAX_REPLICAS, Fleet, Service
+from planner.report.output import write_outputs
 from planner.units import (
     MAX_CPU_CORES,
     MAX_MEMORY_GIB,
@@ -148,17 +148,13 @@ def write_fleet_csv(fleet: Fleet, path: Path) -> None:
         if with_note:
             row.append(f"request from limit ({', '.join(s.sized_from_limit)})" if s.sized_from_limit else "")
         rows.append(row)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(columns)
-            writer.writerows(rows)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    # Atomic, with the usual umask mode (not a temporary file's 0600), no folder left on failure.
+    write_outputs([(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))])
 
 
 # --- quantities ---------------------------------------------------------------

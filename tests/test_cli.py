@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -228,3 +229,30 @@ def test_replan_options_add_their_sheets(tmp_path: Path):
     bad = plan(fleet, "-p", aws, "--baseline", tmp_path / "missing.xlsx", "--out", tmp_path / "y.xlsx", "--quiet")
     assert bad.exit_code == 2 and "missing.xlsx" in bad.output
     assert not (tmp_path / "x.xlsx").exists() and not (tmp_path / "y.xlsx").exists()
+
+
+def test_json_dash_writes_the_plans_to_stdout_and_the_summary_to_stderr(tmp_path: Path):
+    """`--json -` pipes: stdout is the JSON alone (the file --json would write), the summary goes to stderr."""
+    fleet = ROOT / "fleets" / "online-boutique.csv"
+    args = [sys.executable, "-c", "from planner.cli import main; main()", str(fleet),
+            "--pricing", str(ROOT / "pricing/aws.yaml"), "--time-limit", "5", "--quiet"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run(args + ["--out", str(tmp_path / "a.xlsx"), "--json", "-"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    piped = json.loads(proc.stdout)
+    assert "cheaper" in proc.stderr and not (tmp_path / "-").exists()
+    assert (tmp_path / "a.xlsx").exists()
+    proc = subprocess.run(args + ["--out", str(tmp_path / "b.xlsx"), "--json", str(tmp_path / "b.json")],
+                          capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    written = json.loads((tmp_path / "b.json").read_text())
+    assert [p["total_cost"] for p in piped["plans"]] == [p["total_cost"] for p in written["plans"]]
+    assert piped.keys() == written.keys()
+
+
+def test_out_dash_is_refused(tmp_path: Path):
+    result = plan(ROOT / "fleets" / "online-boutique.csv", "-p", ROOT / "pricing/aws.yaml", "--out", "-", "--quiet")
+    assert result.exit_code == 2
+    assert "--out -" in result.output and "standard output" in result.output
+    assert not (Path("-")).exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -409,6 +410,17 @@ def test_write_fleet_csv_round_trips(tmp_path: Path, name: str) -> None:
     header = out.read_text().splitlines()[0]
     assert header.startswith("service,team,os,arch,cpu,memory,replicas,max_per_host")
     assert not list(out.parent.glob(".*.tmp"))
+
+
+def test_written_csv_gets_the_umask_mode(tmp_path: Path) -> None:
+    """The CSV is a file to share and edit: the usual umask mode, not a temporary file's 0600."""
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "fleet.csv"
+        write_fleet_csv(load("online-boutique.yaml"), out)
+        assert out.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
 
 
 def test_written_csv_uses_kubernetes_units(tmp_path: Path) -> None:
