@@ -277,6 +277,20 @@ def test_bad_per(tmp_path: Path) -> None:
     assert "did you mean 'hour'?" in message
 
 
+@pytest.mark.parametrize("code", ["XYZ", "UDS", "EUD"])
+def test_currency_must_be_an_iso_4217_code(tmp_path: Path, code: str) -> None:
+    """A typo or an invented code would label every figure in the workbook wrongly."""
+    path = variant(tmp_path, TINY_CLOUD, "currency: USD", f"currency: {code}")
+    message = load_error(path)
+    assert f"line {line_of(path, 'currency:')}, currency: got '{code}'; expected an ISO 4217 currency code" in message
+
+
+@pytest.mark.parametrize("code", ["EUR", "GBP", "JPY", "CHF", "INR", "XCG"])
+def test_real_currencies_load(tmp_path: Path, code: str) -> None:
+    path = variant(tmp_path, TINY_CLOUD, "currency: USD", f"currency: {code}")
+    assert load_catalogue(path).currency == code
+
+
 def test_bad_currency_and_date(tmp_path: Path) -> None:
     path = variant(tmp_path, TINY_CLOUD, "currency: USD", "currency: dollars")
     assert "currency: got 'dollars'; expected a three-letter currency code" in load_error(path)

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticKnownError
 
+from planner.catalogue.currencies import check_currency
+
 Period = Literal["hour", "month", "year", "once", "kwh"]  # kwh: electricity only
 LicenceUnit = Literal[
     "physical_core", "socket", "socket_pair", "host", "vm", "vcpu", "cluster"
@@ -382,7 +384,7 @@ class Catalogue(Strict):
     """A whole price catalogue: one currency, one kind of host (cloud instances or on-prem models)."""
 
     name: str = Field(min_length=1)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(check_currency)]
     as_of: dt.date
     description: str | None = None
     sources: dict[str, Source]
