@@ -61,10 +61,15 @@ class Scenarios:
     strategies: tuple[str, ...]
     notes: tuple[str, ...] = ()
 
+    def label(self, scenario: Scenario) -> str:
+        """Return the catalogue's name, with its path when another catalogue has the same name."""
+        same = sum(s.catalogue_name == scenario.catalogue_name for s in self.scenarios)
+        return scenario.catalogue_name if same <= 1 else f"{scenario.catalogue_name} ({scenario.catalogue_path})"
+
     @property
     def cheapest(self) -> tuple[str, str, float]:
-        """Return (catalogue name, strategy, monthly total) of the cheapest combination."""
-        best = min(((s.catalogue_name, p.strategy, p.total) for s in self.scenarios for p in s.plans),
+        """Return (catalogue label, strategy, monthly total) of the cheapest combination."""
+        best = min(((self.label(s), p.strategy, p.total) for s in self.scenarios for p in s.plans),
                    key=lambda x: (x[2], x[0], x[1]))
         return best
 
@@ -75,7 +80,7 @@ class Scenarios:
         for s in self.scenarios:
             cells = ", ".join(f"{p.strategy} {p.total:,.2f}" for p in s.plans)
             rate = f" (at {s.rate:g} {self.currency}/{s.currency})" if s.currency != self.currency else ""
-            out.append(f"  {s.catalogue_name}: {cells}{rate}")
+            out.append(f"  {self.label(s)}: {cells}{rate}")
         out.append(f"  cheapest: {strategy} on {name} at {self.currency} {total:,.2f} per month")
         out += [f"  note: {n}" for n in self.notes]
         return out

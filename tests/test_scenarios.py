@@ -73,3 +73,19 @@ def test_a_commitment_term_a_later_catalogue_lacks_is_refused_before_solving(tmp
     assert check_currencies([committed], {}, "1y")[committed] == ("USD", 1.0)
     with pytest.raises(PlannerError, match=r"has no commitments\.1y"):
         check_currencies([committed, TINY_ONPREM], {}, "1y")
+
+
+def test_catalogues_with_one_name_are_told_apart_by_their_file():
+    from planner.scenarios import Scenario, ScenarioPlan, Scenarios
+
+    def row(path: str, name: str, total: float) -> Scenario:
+        return Scenario(path, name, "2026-07-20", "USD", 1.0,
+                        (ScenarioPlan("container-density", total, total, 1, "optimal", 0.0),), 0)
+
+    both = Scenarios("USD", (row("pricing/aws.yaml", "AWS", 10.0), row("quotes/aws.yaml", "AWS", 9.0),
+                             row("pricing/onprem.yaml", "On-prem", 11.0)), ("container-density",))
+    lines = both.lines()
+    assert "  AWS (pricing/aws.yaml): container-density 10.00" in lines
+    assert "  AWS (quotes/aws.yaml): container-density 9.00" in lines
+    assert both.label(both.scenarios[2]) == "On-prem"
+    assert both.cheapest == ("AWS (quotes/aws.yaml)", "container-density", 9.0)

@@ -248,7 +248,7 @@ def write_scenarios_sheet(wb: Workbook, scenarios: Scenarios, currency: str) -> 
         totals = [sc.total(s) for s in strategies]
         present = [t for t in totals if t is not None]
         best = min((p for p in sc.plans), key=lambda p: (p.total, p.strategy)).strategy if sc.plans else ""
-        values: list[object] = [sc.catalogue_name, sc.as_of, sc.currency, sc.rate, *totals,
+        values: list[object] = [scenarios.label(sc), sc.as_of, sc.currency, sc.rate, *totals,
                                 *(None if t is None else t - cheapest for t in totals), best, sc.catalogue_path]
         for c, v in enumerate(values, 1):
             col_title = titles[c - 1]
