@@ -91,7 +91,44 @@ _RESOURCES = ("cpu", "memory")
 # missing request is planned at this floor (the scheduler counts it as 0).
 _FLOOR_MILLICORES = 1
 _FLOOR_BYTES = 2**20
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LOADER(_BASE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, refusing a key written twice in one mapping (kubectl refuses it; YAML keeps the last)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[tuple[str, str], Any] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    first = seen[key].start_mark.line + 1
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {_clip(key_node.value)!r} appears twice in one mapping (first on line "
+                                    f"{first}); expected each key once (the second would silently replace the first)",
+                        key_node.start_mark)
+                seen[key] = key_node
+        return super().construct_mapping(node, deep)
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object with a key written twice."""
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Return a JSON object as a dict; _DuplicateKey for a key written twice (json keeps the last)."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKey(f"key {_clip(key)!r} appears twice in one object; expected each key once "
+                                "(the second would silently replace the first)")
+        data[key] = value
+    return data
+
+
 # ASCII digits only ([0-9], not \d, which also matches Arabic-Indic and fullwidth digits).
 _ZERO_CPU_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)[mun]?$")
 _ZERO_MEMORY_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)(?:[KMGTPE]i|[kKMGTPE]|[eE][+-]?[0-9]+)?$")
@@ -274,6 +311,7 @@ class _Sized:
     amount: dict[str, int]
     from_limit: list[str]
     unrequested: list[str]  # "container (cpu, memory)" for app containers counted as 0
+    other: list[str] = field(default_factory=list)  # resources other than cpu and memory (not planned)
 
 
 @dataclass
@@ -363,10 +401,13 @@ class _Reader:
             if not text.strip():
                 return
             try:
-                data = json.loads(text)
+                data = json.loads(text, object_pairs_hook=_json_object)
             except json.JSONDecodeError as err:
                 self.problem(file, f"line {err.lineno}, column {err.colno}: JSON syntax error ({err.msg}); "
                                    "expected valid JSON, such as kubectl get ... -o json writes")
+                return
+            except _DuplicateKey as err:
+                self.problem(file, str(err))
                 return
             except RecursionError:
                 self.problem(file, "JSON nested too deeply to read (thousands of nested [ or {); expected "
@@ -399,6 +440,9 @@ class _Reader:
                 start = err.context_mark
                 where = f" that starts at line {start.line + 1}, column {start.column + 1}" if start else ""
                 what = f"{err.problem}, {err.context}{where}"
+            if isinstance(err, yaml.constructor.ConstructorError) and "appears twice" in what:
+                self.problem(file, f"{at}document {doc + 1}: {what}", doc + 1)
+                return
             if isinstance(err, yaml.constructor.ConstructorError):
                 expected = "plain YAML without tags (tags are never executed)"
             elif "{{" in text:
@@ -569,6 +613,11 @@ class _Reader:
                        if all(w.size.amount[r] > 0 for r in _RESOURCES)]
         if unrequested:
             notes.append(f"containers with no request or limit, counted as 0: {', '.join(unrequested)}")
+        other = [f"{w.obj.name} ({', '.join(w.size.other)})" for w in workloads if w.size.other]
+        other += [f"DaemonSet {obj.name} ({', '.join(sized.other)})" for obj, sized in daemonsets if sized.other]
+        if other:
+            notes.append(f"requests and limits of resources other than cpu and memory are not planned (no host "
+                         f"offers them here): {', '.join(other)}")
         if named_skips:
             notes.append(f"skipped Jobs, CronJobs and bare Pods (they use compute, but not as services): "
                          f"{', '.join(named_skips)}")
@@ -738,7 +787,8 @@ class _Reader:
         amount = {r: max(app[r] + sidecars[r], init_max[r]) + extra[r] for r in _RESOURCES}
         if not self.realistic(obj, "the pod's total request", amount):
             return None
-        return _Sized(amount, [r for r in _RESOURCES if r in from_limit], unrequested)
+        return _Sized(amount, [r for r in _RESOURCES if r in from_limit], unrequested,
+                      _other_resources([*containers, *init], overhead))
 
     def realistic(self, where: _Object | Path, what: str, amount: dict[str, int]) -> bool:
         """Return False (after recording a problem) when ``amount`` is above what one pod or node can have."""
@@ -947,6 +997,20 @@ def _node_label(pod: dict[str, Any], keys: tuple[str, ...]) -> str | None:
 def _controlled(body: dict[str, Any]) -> bool:
     owners = _dig(body, "metadata", "ownerReferences")
     return isinstance(owners, list) and any(isinstance(o, dict) and o.get("controller") for o in owners)
+
+
+def _other_resources(containers: list[Any], overhead: Any) -> list[str]:
+    """Return the resources other than cpu and memory that containers request or limit (or the pod overhead adds)."""
+    found: set[str] = set()
+    for container in containers:
+        resources = container.get("resources") if isinstance(container, dict) else None
+        for part in ("requests", "limits"):
+            values = resources.get(part) if isinstance(resources, dict) else None
+            if isinstance(values, dict):
+                found.update(str(k) for k in values if k not in _RESOURCES)
+    if isinstance(overhead, dict):
+        found.update(str(k) for k in overhead if k not in _RESOURCES)
+    return sorted(found)
 
 
 def _container_name(container: Any, index: int) -> str:

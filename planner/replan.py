@@ -146,7 +146,7 @@ def load_baseline(path: Path) -> Baseline:
 
 def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baseline:
     """Return the baseline held in plan data (``result_dict``); BaselineError when keys are missing."""
-    if not isinstance(data, dict) or "plans" not in data or "currency" not in data:
+    if not isinstance(data, dict) or not data.get("plans") or "currency" not in data:
         raise BaselineError(f"--baseline {path}: no plans in it; expected the JSON a planner run writes with --json "
                             "or a workbook written by planner")
     notes: list[str] = []
@@ -158,55 +158,136 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
                                     + ("appears twice" if p["strategy"] in plans else "is unknown")
                                     + f"; expected each of {', '.join(STRATEGIES)} at most once, in a file "
                                     "written by planner, unedited")
+            where = f"plan {p['strategy']}"
             plans[p["strategy"]] = BaselinePlan(
-                p["strategy"], float(p["total_cost"]),
+                p["strategy"], _number(p["total_cost"], f"{where}: total_cost"),
                 tuple((_text(h["id"]), _text(h["type"])) for h in p["hosts"]),
-                tuple((_text(x["service"]), int(x["replica"]), _text(x["host"])) for x in p["placements"]),
-                tuple((_text(h["id"]), tuple(sorted((_text(g), int(n)) for g, n in h["licensed_guests"].items())))
+                tuple((_text(x["service"]), _whole(x["replica"], f"{where}: placement replica"), _text(x["host"]))
+                      for x in p["placements"]),
+                tuple((_text(h["id"]), tuple(sorted((_text(g), _whole(n, f"{where}: host {_short(_text(h['id']))} "
+                                                                       f"licensed_guests {_short(_text(g))}"))
+                                                    for g, n in _mapping(h["licensed_guests"], f"{where}: host "
+                                                                         f"{_short(_text(h['id']))} licensed_guests"
+                                                                         ).items())))
                       for h in p["hosts"] if h.get("licensed_guests")),
             )
-        fleet = data.get("fleet") or {}
+        fleet = _mapping(data.get("fleet"), "fleet")
         rows = fleet.get("service_rows")
         if rows:
-            services = tuple(Service(name=_text(r["service"]), vcpu=float(r["vcpu"]), memory_gib=float(r["memory_gib"]),
-                                     replicas=int(r["replicas"]), os=r.get("os") or "linux", team=r.get("team"),
-                                     max_per_host=int(r.get("max_per_host") or 1), arch=r.get("arch") or "any",
-                                     row=i + 2)
-                             for i, r in enumerate(rows))
+            services = tuple(_service_row(r, i) for i, r in enumerate(rows))
         else:
             services = _services_from_placements(data)
             notes.append(f"{path} does not list the fleet's services (an older planner wrote it): "
                          "they were rebuilt from the container placements (OS from the node pool)")
-        ds = fleet.get("daemonset") or {}
-        catalogue = data.get("catalogue") or {}
-        options = data.get("options") or {}
-    except (KeyError, TypeError, ValueError) as err:
+        ds = _mapping(fleet.get("daemonset"), "fleet daemonset")
+        catalogue = _mapping(data.get("catalogue"), "catalogue")
+        options = _mapping(data.get("options"), "options")
+        daemonset = (_number(ds.get("vcpu", 0.0), "fleet daemonset: vcpu"),
+                     _number(ds.get("memory_gib", 0.0), "fleet daemonset: memory_gib"),
+                     _whole(ds.get("pods", 0), "fleet daemonset: pods"))
+        spares = _whole(options.get("spare_hosts", 0), "options: spare_hosts")
+        baseline = Baseline(
+            path=path, currency=str(data["currency"]),
+            fleet_name=str(fleet.get("name") or Path(fleet.get("path", "?")).stem),
+            fleet_path=str(fleet.get("path", "?")), services=services, daemonset=daemonset,
+            catalogue_name=str(catalogue.get("name", "?")), catalogue_path=str(catalogue.get("path", "?")),
+            catalogue_as_of=str(catalogue.get("as_of", "?")), plans=plans,
+            commitment=str(options.get("commitment", "on-demand")), spare_hosts=spares, notes=tuple(notes),
+        )
+    except _BadValue as err:
+        raise BaselineError(f"--baseline {path}: {err} (edited by hand?); expected a file written by "
+                            "planner, unedited") from None
+    except (AttributeError, KeyError, OverflowError, TypeError, ValueError) as err:
         raise BaselineError(f"--baseline {path}: plan data incomplete (missing or bad {err}); "
                             "expected a file written by planner") from None
     try:
-        _check_values(path, data["plans"], services)
-    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        _check_values(path, data["plans"], baseline)
+    except (AttributeError, KeyError, OverflowError, TypeError, ValueError) as err:
         raise BaselineError(f"--baseline {path}: plan data incomplete (missing or bad {err}); "
                             "expected a file written by planner") from None
     _check_consistent(path, plans, services)
-    return Baseline(
-        path=path, currency=str(data["currency"]), fleet_name=str(fleet.get("name") or Path(fleet.get("path", "?")).stem),
-        fleet_path=str(fleet.get("path", "?")), services=services,
-        daemonset=(float(ds.get("vcpu", 0.0)), float(ds.get("memory_gib", 0.0)), int(ds.get("pods", 0))),
-        catalogue_name=str(catalogue.get("name", "?")), catalogue_path=str(catalogue.get("path", "?")),
-        catalogue_as_of=str(catalogue.get("as_of", "?")), plans=plans,
-        commitment=str(options.get("commitment", "on-demand")), spare_hosts=int(options.get("spare_hosts", 0)),
-        notes=tuple(notes),
-    )
+    return baseline
 
 
-def _check_values(path: Path, raw_plans: list[dict[str, Any]], services: tuple[Service, ...]) -> None:
+class _BadValue(ValueError):
+    """A value of the plan data of a type or form planner never writes (the message says which and why)."""
+
+
+def _number(value: Any, what: str) -> float:
+    """Return a number read from plan data; _BadValue for text, true/false or a number too large for a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _BadValue(f"{what} {_found(value)}; expected a number")
+    try:
+        return float(value)
+    except OverflowError:
+        raise _BadValue(f"{what} {_short(str(value))}; expected a finite number") from None
+
+
+def _mapping(value: Any, what: str) -> dict[str, Any]:
+    """Return a section of plan data (``fleet``, ``options``...); {} when absent, _BadValue when not a mapping."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _BadValue(f"{what} {_found(value)}; expected a mapping of keys to values")
+    return value
+
+
+def _found(value: Any) -> str:
+    """Return a value read from plan data as shown in a message, cut when long."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _whole(value: Any, what: str) -> int:
+    """Return a whole number read from plan data; _BadValue for 2.5, text or true/false (never rounded)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise _BadValue(f"{what} {_found(value)}; expected a whole number")
+
+
+def _service_row(r: dict[str, Any], i: int) -> Service:
+    """Return one ``fleet.service_rows`` entry as a Service; _BadValue for a value planner never writes."""
+    name = _text(r["service"])
+    where = f"fleet service {_short(name)}"
+    os_name, team, arch = r.get("os", "linux"), r.get("team"), r.get("arch", "any")
+    if not isinstance(os_name, str) or not os_name:
+        raise _BadValue(f"{where}: os {_found(os_name)}; expected an OS name such as linux or windows")
+    if team is not None and not isinstance(team, str):
+        raise _BadValue(f"{where}: team {_found(team)}; expected a team name (text) or null")
+    if arch not in ("any", "x86_64", "arm64"):
+        raise _BadValue(f"{where}: arch {_found(arch)}; expected any, x86_64 or arm64")
+    mph = r.get("max_per_host")
+    return Service(name=name, vcpu=_number(r["vcpu"], f"{where}: vcpu"),
+                   memory_gib=_number(r["memory_gib"], f"{where}: memory_gib"),
+                   replicas=_whole(r["replicas"], f"{where}: replicas"), os=os_name, team=team,
+                   max_per_host=1 if mph is None else _whole(mph, f"{where}: max_per_host"), arch=arch, row=i + 2)
+
+
+def _check_values(path: Path, raw_plans: list[dict[str, Any]], baseline: Baseline) -> None:
     """Raise BaselineError for numbers planner never writes (a hand-edited file).
 
     Totals must be finite, not negative and equal to their cost breakdown (and at least their
-    hosts' costs); service rows must be within the fleet CSV's own limits.
+    hosts' costs); service rows must be within the fleet CSV's own limits, each service listed
+    once; DaemonSet overhead, spare hosts and guest licence counts not negative; the
+    commitment one planner knows.
     """
+    services = baseline.services
     problems: list[str] = []
+    vcpu, mem, pods = baseline.daemonset
+    if not (math.isfinite(vcpu) and vcpu >= 0 and math.isfinite(mem) and mem >= 0 and pods >= 0):
+        problems.append(f"fleet daemonset: vcpu {vcpu!r}, memory_gib {mem!r}, pods {pods}; expected finite "
+                        "amounts >= 0")
+    if baseline.spare_hosts < 0:
+        problems.append(f"options: spare_hosts {baseline.spare_hosts}; expected a whole number >= 0")
+    if baseline.commitment not in ("on-demand", "1y", "3y"):
+        problems.append(f"options: commitment {_short(baseline.commitment)}; expected on-demand, 1y or 3y")
+    for plan in baseline.plans.values():
+        problems += [f"plan {plan.strategy}: host {_short(hid)} licensed_guests {_short(g)} {n}; expected a whole "
+                     "number >= 0" for hid, guests in plan.licensed for g, n in guests if n < 0]
+    problems += [f"fleet service {_short(name)}: listed {n} times; expected each service once"
+                 for name, n in Counter(s.name for s in services).items() if n > 1]
     for p in raw_plans:
         total = float(p["total_cost"])
         label = f"plan {p['strategy']}"
@@ -248,9 +329,24 @@ def _check_consistent(path: Path, plans: dict[str, BaselinePlan], services: tupl
     plan (a hand-edited or truncated file would otherwise fail deep inside re-planning).
     """
     names = {s.name for s in services}
+    replicas = {s.name: s.replicas for s in services}
     problems: list[str] = []
     for plan in plans.values():
         hosts = {hid for hid, _ in plan.hosts}
+        if len(hosts) < len(plan.hosts):
+            twice = next(h for h, n in Counter(hid for hid, _ in plan.hosts).items() if n > 1)
+            problems.append(f"{plan.strategy} lists host {_short(twice)} more than once; expected each host once")
+        placed = Counter(service for service, _, _ in plan.placements)
+        numbers: dict[str, set[int]] = defaultdict(set)
+        for service, k, _ in plan.placements:
+            numbers[service].add(k)
+        for name, n in replicas.items():
+            if placed[name] != n:
+                problems.append(f"{plan.strategy} places {placed[name]} replica(s) of {_short(name)}, its fleet "
+                                f"service lists {n}; expected every replica placed once")
+            elif numbers[name] != set(range(1, n + 1)):
+                problems.append(f"{plan.strategy} numbers the replicas of {_short(name)} "
+                                f"{', '.join(map(str, sorted(numbers[name])[:5]))}; expected 1 to {n}, each once")
         for n, (service, _, host) in enumerate(plan.placements, start=1):
             if service not in names:
                 problems.append(f"placement {n} of {plan.strategy} names service {_short(service)}, which is not "

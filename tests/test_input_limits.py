@@ -285,8 +285,11 @@ def test_baseline_placement_of_an_unknown_service_is_refused(tmp_path: Path) -> 
     path = write(tmp_path, json.dumps(baseline_data(placed="ghost")), "ghost.json")
     with pytest.raises(BaselineError) as info:
         load_baseline(path)
-    assert str(info.value) == (f"--baseline {path}: placement 1 of vm-per-service names service 'ghost', which is "
-                               "not in that plan's services; expected a file written by planner, unedited")
+    message = str(info.value)
+    assert message.startswith(f"--baseline {path}: 2 problems")
+    assert ("placement 1 of vm-per-service names service 'ghost', which is not in that plan's services; "
+            "expected a file written by planner, unedited") in message
+    assert "vm-per-service places 0 replica(s) of 'web', its fleet service lists 1" in message
 
 
 def test_baseline_placement_on_an_unknown_host_is_refused(tmp_path: Path) -> None:

@@ -487,3 +487,28 @@ spec:
     fleet = load_kubernetes_fleet(path)
     assert [(s.name, s.replicas, s.vcpu) for s in fleet.services] == [("canary", 5, 0.1)]
     assert "skipped Rollouts with a workloadRef (their Deployment is read instead): Rollout by-ref" in fleet.notes
+
+
+def test_a_key_written_twice_is_refused_not_overwritten(tmp_path: Path) -> None:
+    # YAML and JSON keep the last value of a key written twice: kubectl refuses such a manifest.
+    path = write(tmp_path, deployment("web").replace("  replicas: 1\n", "  replicas: 1\n  replicas: 5\n"))
+    (problem,) = problems_of(path)
+    assert problem == (f"{path}: line 7, column 3: document 1: key 'replicas' appears twice in one mapping (first on "
+                       "line 6); expected each key once (the second would silently replace the first)")
+    path = write(tmp_path, '{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a", "name": "b"}}',
+                 "get.json")
+    (problem,) = problems_of(path)
+    assert problem == (f"{path}: key 'name' appears twice in one object; expected each key once (the second would "
+                       "silently replace the first)")
+    # a merge key (<<) is not a repeat: the explicit key overrides the merged one, as YAML defines
+    merged = deployment("web").replace("resources:\n          requests: {cpu: \"100m\", memory: \"128Mi\"}",
+                                       "resources:\n          requests: {<<: {cpu: 1}, cpu: \"100m\", memory: 1Gi}")
+    assert by_name(load_kubernetes_fleet(write(tmp_path, merged)))["web"].vcpu == 0.1
+
+
+def test_resources_other_than_cpu_and_memory_are_noted(tmp_path: Path) -> None:
+    gpu = deployment("train").replace('memory: "128Mi"}', 'memory: "128Mi", nvidia.com/gpu: 1}')
+    fleet = load_kubernetes_fleet(write(tmp_path, gpu + "---\n" + deployment("web")))
+    assert [s.name for s in fleet.services] == ["train", "web"]
+    assert ("requests and limits of resources other than cpu and memory are not planned (no host offers them "
+            "here): train (nvidia.com/gpu)") in fleet.notes

@@ -303,6 +303,44 @@ def _edit(data: dict, what: str) -> None:
         data["plans"][1]["strategy"] = data["plans"][0]["strategy"]
     elif what == "unknown strategy":
         data["plans"][1]["strategy"] = "bare-metal"
+    elif what == "no plans":
+        data["plans"] = []
+    elif what == "a replica placed twice":
+        data["plans"][0]["placements"].append(dict(data["plans"][0]["placements"][0]))
+    elif what == "a replica not placed":
+        del data["plans"][1]["placements"][0]
+    elif what == "replica numbered 0":
+        data["plans"][0]["placements"][0]["replica"] = 0
+    elif what == "fractional replicas":
+        data["fleet"]["service_rows"][0]["replicas"] = 2.9
+    elif what == "max_per_host 0":
+        data["fleet"]["service_rows"][0]["max_per_host"] = 0
+    elif what == "service listed twice":
+        data["fleet"]["service_rows"].append(dict(data["fleet"]["service_rows"][0]))
+    elif what == "os a number":
+        data["fleet"]["service_rows"][0]["os"] = 5
+    elif what == "unknown arch":
+        data["fleet"]["service_rows"][0]["arch"] = "sparc"
+    elif what == "fleet not a mapping":
+        data["fleet"] = "abc"
+    elif what == "options not a mapping":
+        data["options"] = "x"
+    elif what == "catalogue not a mapping":
+        data["catalogue"] = "x"
+    elif what == "daemonset text":
+        data["fleet"]["daemonset"] = {"vcpu": "a"}
+    elif what == "negative daemonset":
+        data["fleet"]["daemonset"] = {"vcpu": float("nan"), "memory_gib": -1, "pods": -4}
+    elif what == "negative spare hosts":
+        data["options"]["spare_hosts"] = -3
+    elif what == "unknown commitment":
+        data["options"]["commitment"] = "5y"
+    elif what == "total too large":
+        data["plans"][0]["total_cost"] = 10 ** 400
+    elif what == "licensed guests text":
+        data["plans"][0]["hosts"][0]["licensed_guests"] = "abc"
+    elif what == "negative licensed guests":
+        data["plans"][0]["hosts"][0]["licensed_guests"] = {"windows": -5}
 
 
 @pytest.mark.parametrize("what, expected", [
@@ -312,6 +350,25 @@ def _edit(data: dict, what: str) -> None:
     ("too many replicas", "replicas 10000000"),
     ("strategy twice", "appears twice"),
     ("unknown strategy", "is unknown"),
+    ("no plans", "no plans in it"),
+    ("a replica placed twice", "places 3 replica(s) of 'svc0', its fleet service lists 2"),
+    ("a replica not placed", "places 1 replica(s) of 'svc0', its fleet service lists 2"),
+    ("replica numbered 0", "numbers the replicas of 'svc0' 0, 2; expected 1 to 2"),
+    ("fractional replicas", "replicas 2.9; expected a whole number"),
+    ("max_per_host 0", "max_per_host 0; expected 1 to"),
+    ("service listed twice", "'svc0': listed 2 times"),
+    ("os a number", "os 5; expected an OS name"),
+    ("unknown arch", "arch 'sparc'; expected any, x86_64 or arm64"),
+    ("fleet not a mapping", "fleet 'abc'; expected a mapping"),
+    ("options not a mapping", "options 'x'; expected a mapping"),
+    ("catalogue not a mapping", "catalogue 'x'; expected a mapping"),
+    ("daemonset text", "fleet daemonset: vcpu 'a'; expected a number"),
+    ("negative daemonset", "pods -4; expected finite amounts >= 0"),
+    ("negative spare hosts", "spare_hosts -3"),
+    ("unknown commitment", "commitment '5y'; expected on-demand, 1y or 3y"),
+    ("total too large", "expected a finite number"),
+    ("licensed guests text", "licensed_guests 'abc'; expected a mapping"),
+    ("negative licensed guests", "licensed_guests 'windows' -5"),
 ])
 def test_a_hand_edited_baseline_is_refused_before_planning(base, tmp_path, what, expected):
     _, _, result, _ = base
