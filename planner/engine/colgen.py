@@ -60,6 +60,9 @@ CG_TOLERANCE = 1e-4
 DIVE_ROUND_UP = 0.2
 DIVE_KEEP = 0.95
 DIVE_FIX_SHARE = 0.03
+# Once the residual is at most this share of the replicas, each dive step first fills the
+# room the fixed hosts have left (``_fill_slack``).
+DIVE_TAIL_SHARE = 0.15
 # Exact pricing also runs the MIP when the master improved less than this since the last exact round.
 STALL_RTOL = 1e-3
 
@@ -408,6 +411,7 @@ class ColumnGeneration:
         """
         inst = self.inst
         residual = inst.group_count.astype(np.int64).copy()
+        total = int(residual.sum())
         fixed: list[Bin] = []
         self.partial = (fixed, residual)
         while residual.sum() > 0:
@@ -461,7 +465,45 @@ class ColumnGeneration:
                     progress_made = True
             if not progress_made:
                 return None
+            if 0 < residual.sum() <= DIVE_TAIL_SHARE * total:
+                _fill_slack(inst, fixed, residual)
         return fixed
+
+
+def _fill_slack(inst: Instance, fixed: list[Bin], residual: np.ndarray) -> None:
+    """Place residual replicas into the room fixed hosts have left, where that costs nothing more.
+
+    A dive trims each fixed column to what the residual still needs, so late hosts keep
+    room the LP meant for replicas placed elsewhere; filling it before the next step stops
+    the dive's last replicas from opening a big host of their own (AWS 1,000 replicas: one
+    replica left, a host of 940 opened for it). Largest replicas first, each on the host it
+    fills best; ``fixed`` and ``residual`` are updated in place.
+    """
+    share = inst.group_vcpu / max(float(inst.type_vcpu.max()), 1e-9) + \
+        inst.group_memory_gib / max(float(inst.type_memory_gib.max()), 1e-9)
+    for g in sorted(np.flatnonzero(residual > 0).tolist(), key=lambda g: (-share[g], g)):
+        while residual[g] > 0:
+            best: tuple[float, int] | None = None
+            for k, b in enumerate(fixed):
+                if b.counts.get(g, 0) >= inst.group_cap[g] or not inst.compatible[g, b.type_index]:
+                    continue
+                trial = dict(b.counts)
+                trial[g] = trial.get(g, 0) + 1
+                if not inst.bin_fits(b.type_index, trial):
+                    continue
+                if inst.bin_cost(b.type_index, trial) > inst.bin_cost(b.type_index, b.counts) + 1e-9:
+                    continue  # a per-item licence: not free room
+                t = b.type_index
+                room = (inst.type_vcpu[t] - sum(n * inst.group_vcpu[h] for h, n in trial.items())) / inst.type_vcpu[t] + \
+                    (inst.type_memory_gib[t] - sum(n * inst.group_memory_gib[h] for h, n in trial.items())) \
+                    / inst.type_memory_gib[t]
+                if best is None or room < best[0]:
+                    best = (room, k)
+            if best is None:
+                break
+            counts = fixed[best[1]].counts
+            counts[g] = counts.get(g, 0) + 1
+            residual[g] -= 1
 
 
 def _greedy_fill(inst: Instance, t: int, order: np.ndarray, caps: np.ndarray) -> dict[int, int]:
