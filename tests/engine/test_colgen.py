@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -115,3 +116,26 @@ def test_small_pools_dive_again_after_more_root_rounds(force_colgen: None, monke
     assert packing.lower_bound <= packing.cost + 1e-6
     assert packing.cost <= packing_cost(problem, ffd_packing(problem)) + 1e-6
     assert any("dives" in note for note in packing.notes), packing.notes
+
+
+def test_the_dive_tail_fills_the_room_fixed_hosts_left() -> None:
+    """Residual replicas go into fixed hosts' room (spread, capacity and free licences kept), largest first."""
+    from planner.engine import HostType, ItemGroup, LicenceOption
+    from planner.engine.colgen import _fill_slack
+    from planner.engine.instance import Bin, build_instance
+
+    host = HostType("h8", 8.0, 32.0, 10, 100.0, {"win": (LicenceOption("per-vm", 5.0, 1),)})
+    big = ItemGroup("big", 4, 3.0, 4.0, 1, frozenset({"h8"}), None)
+    small = ItemGroup("small", 3, 1.0, 1.0, 2, frozenset({"h8"}), None)
+    licensed = ItemGroup("licensed", 1, 0.5, 0.5, 1, frozenset({"h8"}), "win")
+    inst = build_instance(PackingProblem((big, small, licensed), (host,)))
+    g = {group.name: i for i, group in enumerate(inst.groups)}
+    fixed = [Bin(0, {g["big"]: 1}), Bin(0, {g["big"]: 1, g["small"]: 1})]
+    residual = np.zeros(inst.n_groups, dtype=np.int64)
+    residual[[g["big"], g["small"], g["licensed"]]] = [2, 2, 1]
+    _fill_slack(inst, fixed, residual)
+    # big: at most one per host and both hosts hold one already; small: 2 per host at most,
+    # 8 cores each: host 1 has 5 cores free, host 2 has 4; the per-VM licence is not free room.
+    assert residual[g["big"]] == 2 and residual[g["licensed"]] == 1 and residual[g["small"]] == 0
+    assert all(inst.bin_fits(b.type_index, b.counts) for b in fixed)
+    assert sum(b.counts.get(g["small"], 0) for b in fixed) == 3
