@@ -61,8 +61,10 @@ DIVE_ROUND_UP = 0.2
 DIVE_KEEP = 0.95
 DIVE_FIX_SHARE = 0.03
 # Once the residual is at most this share of the replicas, each dive step first fills the
-# room the fixed hosts have left (``_fill_slack``).
+# room the fixed hosts have left (``fill_slack``).
 DIVE_TAIL_SHARE = 0.15
+# Hosts tried per replica whose licence may cost more on a fuller host (per-VM licences).
+FILL_LICENCE_TRIES = 20
 # Exact pricing also runs the MIP when the master improved less than this since the last exact round.
 STALL_RTOL = 1e-3
 
@@ -466,43 +468,57 @@ class ColumnGeneration:
             if not progress_made:
                 return None
             if 0 < residual.sum() <= DIVE_TAIL_SHARE * total:
-                _fill_slack(inst, fixed, residual)
+                fill_slack(inst, fixed, residual)
         return fixed
 
 
-def _fill_slack(inst: Instance, fixed: list[Bin], residual: np.ndarray) -> None:
+def fill_slack(inst: Instance, fixed: list[Bin], residual: np.ndarray) -> None:
     """Place residual replicas into the room fixed hosts have left, where that costs nothing more.
 
     A dive trims each fixed column to what the residual still needs, so late hosts keep
     room the LP meant for replicas placed elsewhere; filling it before the next step stops
     the dive's last replicas from opening a big host of their own (AWS 1,000 replicas: one
     replica left, a host of 940 opened for it). Largest replicas first, each on the host it
-    fills best; ``fixed`` and ``residual`` are updated in place.
+    fills best (least room left after it); a replica whose licence would cost more there
+    is not placed there. ``fixed`` and ``residual`` are updated in place.
     """
+    if not fixed or residual.sum() <= 0:
+        return
+    types = np.array([b.type_index for b in fixed])
+    cap_vcpu = inst.type_vcpu[types] * (1.0 + CAPACITY_RTOL) + 1e-12
+    cap_memory = inst.type_memory_gib[types] * (1.0 + CAPACITY_RTOL) + 1e-12
+    used_vcpu = np.array([sum(n * inst.group_vcpu[g] for g, n in b.counts.items()) for b in fixed])
+    used_memory = np.array([sum(n * inst.group_memory_gib[g] for g, n in b.counts.items()) for b in fixed])
+    used_slots = np.array([sum(b.counts.values()) for b in fixed])
     share = inst.group_vcpu / max(float(inst.type_vcpu.max()), 1e-9) + \
         inst.group_memory_gib / max(float(inst.type_memory_gib.max()), 1e-9)
     for g in sorted(np.flatnonzero(residual > 0).tolist(), key=lambda g: (-share[g], g)):
+        held = np.array([b.counts.get(g, 0) for b in fixed])
         while residual[g] > 0:
-            best: tuple[float, int] | None = None
-            for k, b in enumerate(fixed):
-                if b.counts.get(g, 0) >= inst.group_cap[g] or not inst.compatible[g, b.type_index]:
-                    continue
-                trial = dict(b.counts)
-                trial[g] = trial.get(g, 0) + 1
-                if not inst.bin_fits(b.type_index, trial):
-                    continue
-                if inst.bin_cost(b.type_index, trial) > inst.bin_cost(b.type_index, b.counts) + 1e-9:
-                    continue  # a per-item licence: not free room
-                t = b.type_index
-                room = (inst.type_vcpu[t] - sum(n * inst.group_vcpu[h] for h, n in trial.items())) / inst.type_vcpu[t] + \
-                    (inst.type_memory_gib[t] - sum(n * inst.group_memory_gib[h] for h, n in trial.items())) \
-                    / inst.type_memory_gib[t]
-                if best is None or room < best[0]:
-                    best = (room, k)
-            if best is None:
+            vcpu = used_vcpu + inst.group_vcpu[g]
+            memory = used_memory + inst.group_memory_gib[g]
+            ok = (inst.compatible[g, types] & (held < inst.group_cap[g]) & (vcpu <= cap_vcpu)
+                  & (memory <= cap_memory) & (used_slots + 1 <= inst.type_slots[types]))
+            if not ok.any():
                 break
-            counts = fixed[best[1]].counts
-            counts[g] = counts.get(g, 0) + 1
+            room = (cap_vcpu - vcpu) / cap_vcpu + (cap_memory - memory) / cap_memory
+            chosen = None
+            for k in np.flatnonzero(ok)[np.argsort(room[ok], kind="stable")][:FILL_LICENCE_TRIES].tolist():
+                b = fixed[k]
+                if inst.group_licence[g] >= 0:
+                    trial = dict(b.counts)
+                    trial[g] = trial.get(g, 0) + 1
+                    if inst.bin_cost(b.type_index, trial) > inst.bin_cost(b.type_index, b.counts) + 1e-9:
+                        continue  # a per-item licence: not free room
+                chosen = k
+                break
+            if chosen is None:
+                break
+            fixed[chosen].counts[g] = fixed[chosen].counts.get(g, 0) + 1
+            held[chosen] += 1
+            used_vcpu[chosen] += inst.group_vcpu[g]
+            used_memory[chosen] += inst.group_memory_gib[g]
+            used_slots[chosen] += 1
             residual[g] -= 1
 
 

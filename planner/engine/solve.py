@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from planner.engine.bounds import aggregate_lp_bound, aggregate_mip_bound
-from planner.engine.colgen import ColumnGeneration
+from planner.engine.colgen import ColumnGeneration, fill_slack
 from planner.engine.components import split_pools
 from planner.engine.ffd import best_ffd, lp_guided_packing, right_size
 from planner.engine.fixed_hosts import pack_into_hosts
@@ -468,6 +468,9 @@ def _dive_plan(cg: ColumnGeneration, inst: Instance, usable: np.ndarray, stop_at
     if cg.partial is None:
         return None
     fixed, residual = cg.partial
+    fixed = [Bin(b.type_index, dict(b.counts)) for b in fixed]
+    residual = residual.copy()
+    fill_slack(inst, fixed, residual)  # the room the fixed hosts have left first, then new hosts
     return fixed + best_ffd(inst, usable, residual), "cg-dive+ffd"
 
 

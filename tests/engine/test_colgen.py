@@ -121,7 +121,7 @@ def test_small_pools_dive_again_after_more_root_rounds(force_colgen: None, monke
 def test_the_dive_tail_fills_the_room_fixed_hosts_left() -> None:
     """Residual replicas go into fixed hosts' room (spread, capacity and free licences kept), largest first."""
     from planner.engine import HostType, ItemGroup, LicenceOption
-    from planner.engine.colgen import _fill_slack
+    from planner.engine.colgen import fill_slack
     from planner.engine.instance import Bin, build_instance
 
     host = HostType("h8", 8.0, 32.0, 10, 100.0, {"win": (LicenceOption("per-vm", 5.0, 1),)})
@@ -133,7 +133,7 @@ def test_the_dive_tail_fills_the_room_fixed_hosts_left() -> None:
     fixed = [Bin(0, {g["big"]: 1}), Bin(0, {g["big"]: 1, g["small"]: 1})]
     residual = np.zeros(inst.n_groups, dtype=np.int64)
     residual[[g["big"], g["small"], g["licensed"]]] = [2, 2, 1]
-    _fill_slack(inst, fixed, residual)
+    fill_slack(inst, fixed, residual)
     # big: at most one per host and both hosts hold one already; small: 2 per host at most,
     # 8 cores each: host 1 has 5 cores free, host 2 has 4; the per-VM licence is not free room.
     assert residual[g["big"]] == 2 and residual[g["licensed"]] == 1 and residual[g["small"]] == 0
