@@ -125,12 +125,17 @@ class Baseline:
 
 
 def load_baseline(path: Path) -> Baseline:
-    """Read a baseline from a planner workbook (.xlsx) or a ``--json`` file; BaselineError when unusable."""
+    """Read a baseline from a planner workbook (.xlsx) or a ``--json`` file; BaselineError when unusable.
+
+    The file's content, not its name, says which: a workbook renamed .json still reads.
+    """
     path = Path(path)
     if not path.exists():
         raise BaselineError(f"--baseline {path}: no such file; expected a workbook or JSON file written by planner")
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
+        with path.open("rb") as handle:
+            is_zip = handle.read(4) == b"PK\x03\x04"  # a workbook is a zip archive, whatever its name
+        if is_zip:
             from planner.report.workbook import read_plan_data
 
             data = read_plan_data(path)

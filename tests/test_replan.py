@@ -188,7 +188,18 @@ def test_workbook_baseline_and_changes_sheet(base, tmp_path):
     ws = load_workbook(tmp_path / "changes.xlsx")["Changes"]
     values = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
     assert "price effect" in values and "Hosts by type" in values
-    assert len(ws._charts) == 0 or True  # charts are not read back by openpyxl
+
+
+def test_a_baseline_is_read_by_its_content_not_its_name(base, tmp_path):
+    """A workbook saved as plan.json, or the JSON saved as plan.xlsx, still reads, to the same plans."""
+    _, _, before, _ = base
+    from planner.report.workbook import write_workbook
+
+    book = tmp_path / "book.json"
+    write_workbook(before, book)
+    data = write(tmp_path / "data.xlsx", json.dumps(result_dict(before)))
+    from_book, from_data = load_baseline(book), load_baseline(data)
+    assert from_book.plans == from_data.plans and set(from_book.plans) == {"vm-per-service", "container-density"}
 
 
 def test_another_currency_or_fleet_is_a_clear_error(base, tmp_path):

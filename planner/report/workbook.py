@@ -796,16 +796,20 @@ def write_workbook(result: PlanningResult, path: Path, changes: Any = None, sens
 
 
 def read_plan_data(path: Path) -> dict[str, Any]:
-    """Return the plan data (``result_dict``) stored in a workbook's hidden ``_plan_data`` sheet."""
-    wb = load_workbook(path, read_only=True)
-    try:
-        if PLAN_DATA_SHEET not in wb.sheetnames:
-            raise ValueError(f"{path}: no {PLAN_DATA_SHEET} sheet; expected a workbook written by planner")
-        ws = wb[PLAN_DATA_SHEET]
-        text = "".join(str(row[0]) for row in ws.iter_rows(min_col=1, max_col=1, values_only=True)
-                       if row and row[0] is not None)
-    finally:
-        wb.close()
+    """Return the plan data (``result_dict``) stored in a workbook's hidden ``_plan_data`` sheet.
+
+    Read from an open file, so a workbook under another name (plan.json) still reads.
+    """
+    with open(path, "rb") as handle:
+        wb = load_workbook(handle, read_only=True)
+        try:
+            if PLAN_DATA_SHEET not in wb.sheetnames:
+                raise ValueError(f"{path}: no {PLAN_DATA_SHEET} sheet; expected a workbook written by planner")
+            ws = wb[PLAN_DATA_SHEET]
+            text = "".join(str(row[0]) for row in ws.iter_rows(min_col=1, max_col=1, values_only=True)
+                           if row and row[0] is not None)
+        finally:
+            wb.close()
     data: dict[str, Any] = json.loads(text)
     return data
 
