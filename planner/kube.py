@@ -704,7 +704,12 @@ class _Reader:
         sized = self.pod_size(obj)
         pod = _pod_spec(obj.body)
         template_labels = _dig(obj.body, "spec", "template", "metadata", "labels")
-        os_name = (_node_label(pod, OS_KEYS) or "linux").lower()
+        os_value = _node_label(pod, OS_KEYS)
+        if os_value is not None and os_value.lower() not in ("linux", "windows"):
+            self.problem(obj, f"nodeSelector kubernetes.io/os: {os_value!r}; expected linux or windows (the values "
+                              "Kubernetes gives that node label)")
+            return None
+        os_name = (os_value or "linux").lower()
         arch_value = _node_label(pod, ARCH_KEYS)
         arch = "any"
         if arch_value is not None:

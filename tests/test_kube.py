@@ -337,6 +337,21 @@ def test_unknown_architecture(tmp_path: Path) -> None:
     assert "nodeSelector kubernetes.io/arch: 's390x'; expected amd64 or arm64" in problem
 
 
+@pytest.mark.parametrize("value", ["5", "darwin", "true"])
+def test_an_os_kubernetes_never_labels_a_node_with_is_refused(tmp_path: Path, value: str) -> None:
+    """kubernetes.io/os is linux or windows; 5 was planned as an OS named '5' (and failed later, at pricing)."""
+    path = write(tmp_path, deployment("a").replace("    spec:\n", "    spec:\n      nodeSelector: "
+                                                   f"{{kubernetes.io/os: {value}}}\n", 1))
+    (problem,) = problems_of(path)
+    assert "nodeSelector kubernetes.io/os: " in problem and "expected linux or windows" in problem
+
+
+def test_windows_and_linux_node_selectors_still_read(tmp_path: Path) -> None:
+    path = write(tmp_path, deployment("a").replace("    spec:\n", "    spec:\n      nodeSelector: "
+                                                   "{kubernetes.io/os: Windows}\n", 1))
+    assert load_kubernetes_fleet(path).services[0].os == "windows"
+
+
 def test_bad_hpa(tmp_path: Path) -> None:
     path = write(tmp_path, deployment("a") + """---
 apiVersion: autoscaling/v2
