@@ -221,7 +221,7 @@ class _BadValue(ValueError):
 def _number(value: Any, what: str) -> float:
     """Return a number read from plan data; _BadValue for text, true/false or a number too large for a float."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _BadValue(f"{what} {_found(value)}; expected a number")
+        raise _BadValue(f"{what} {_short(value)}; expected a number")
     try:
         return float(value)
     except OverflowError:
@@ -233,14 +233,8 @@ def _mapping(value: Any, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise _BadValue(f"{what} {_found(value)}; expected a mapping of keys to values")
+        raise _BadValue(f"{what} {_short(value)}; expected a mapping of keys to values")
     return value
-
-
-def _found(value: Any) -> str:
-    """Return a value read from plan data as shown in a message, cut when long."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def _whole(value: Any, what: str) -> int:
@@ -249,7 +243,7 @@ def _whole(value: Any, what: str) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    raise _BadValue(f"{what} {_found(value)}; expected a whole number")
+    raise _BadValue(f"{what} {_short(value)}; expected a whole number")
 
 
 def _service_row(r: dict[str, Any], i: int) -> Service:
@@ -258,11 +252,11 @@ def _service_row(r: dict[str, Any], i: int) -> Service:
     where = f"fleet service {_short(name)}"
     os_name, team, arch = r.get("os", "linux"), r.get("team"), r.get("arch", "any")
     if not isinstance(os_name, str) or not os_name:
-        raise _BadValue(f"{where}: os {_found(os_name)}; expected an OS name such as linux or windows")
+        raise _BadValue(f"{where}: os {_short(os_name)}; expected an OS name such as linux or windows")
     if team is not None and not isinstance(team, str):
-        raise _BadValue(f"{where}: team {_found(team)}; expected a team name (text) or null")
+        raise _BadValue(f"{where}: team {_short(team)}; expected a team name (text) or null")
     if arch not in ("any", "x86_64", "arm64"):
-        raise _BadValue(f"{where}: arch {_found(arch)}; expected any, x86_64 or arm64")
+        raise _BadValue(f"{where}: arch {_short(arch)}; expected any, x86_64 or arm64")
     mph = r.get("max_per_host")
     return Service(name=name, vcpu=_number(r["vcpu"], f"{where}: vcpu"),
                    memory_gib=_number(r["memory_gib"], f"{where}: memory_gib"),
@@ -372,9 +366,12 @@ def _check_consistent(path: Path, plans: dict[str, BaselinePlan], services: tupl
                             + "\n".join(f"  - {p}" for p in shown))
 
 
-def _short(text: str) -> str:
-    """Return ``text`` quoted for a message, cut when long."""
-    return repr(text) if len(text) <= 60 else f"{text[:57]!r}..."
+def _short(value: Any) -> str:
+    """Return ``value`` as shown in a message (text quoted), cut when long."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else f"{value[:57]!r}..."
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def _text(value: Any) -> str:

@@ -42,7 +42,7 @@ import numpy as np
 
 from planner.engine.bounds import licence_rate_per_item, shade
 from planner.engine.highs_setup import new_highs
-from planner.engine.instance import CAPACITY_RTOL, Bin, Instance
+from planner.engine.instance import CAPACITY_RTOL, Bin, Instance, fits_within
 from planner.engine.knapsack import solve_knapsack
 
 _RC_EPS = 1e-6
@@ -485,8 +485,8 @@ def fill_slack(inst: Instance, fixed: list[Bin], residual: np.ndarray) -> None:
     if not fixed or residual.sum() <= 0:
         return
     types = np.array([b.type_index for b in fixed])
-    cap_vcpu = inst.type_vcpu[types] * (1.0 + CAPACITY_RTOL) + 1e-12
-    cap_memory = inst.type_memory_gib[types] * (1.0 + CAPACITY_RTOL) + 1e-12
+    cap_vcpu = inst.type_vcpu[types]
+    cap_memory = inst.type_memory_gib[types]
     used_vcpu = np.array([sum(n * inst.group_vcpu[g] for g, n in b.counts.items()) for b in fixed])
     used_memory = np.array([sum(n * inst.group_memory_gib[g] for g, n in b.counts.items()) for b in fixed])
     used_slots = np.array([sum(b.counts.values()) for b in fixed])
@@ -497,8 +497,8 @@ def fill_slack(inst: Instance, fixed: list[Bin], residual: np.ndarray) -> None:
         while residual[g] > 0:
             vcpu = used_vcpu + inst.group_vcpu[g]
             memory = used_memory + inst.group_memory_gib[g]
-            ok = (inst.compatible[g, types] & (held < inst.group_cap[g]) & (vcpu <= cap_vcpu)
-                  & (memory <= cap_memory) & (used_slots + 1 <= inst.type_slots[types]))
+            ok = (inst.compatible[g, types] & (held < inst.group_cap[g]) & fits_within(vcpu, cap_vcpu)
+                  & fits_within(memory, cap_memory) & (used_slots + 1 <= inst.type_slots[types]))
             if not ok.any():
                 break
             room = (cap_vcpu - vcpu) / cap_vcpu + (cap_memory - memory) / cap_memory
