@@ -159,15 +159,16 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
         plans = {}
         for p in data["plans"]:
             if p["strategy"] in plans or p["strategy"] not in STRATEGIES:
-                raise BaselineError(f"--baseline {path}: plan strategy {_short(_text(p['strategy']))} "
+                raise BaselineError(f"--baseline {path}: plan strategy {_short(p['strategy'])} "
                                     + ("appears twice" if p["strategy"] in plans else "is unknown")
                                     + f"; expected each of {', '.join(STRATEGIES)} at most once, in a file "
                                     "written by planner, unedited")
             where = f"plan {p['strategy']}"
             plans[p["strategy"]] = BaselinePlan(
                 p["strategy"], _number(p["total_cost"], f"{where}: total_cost"),
-                tuple((_text(h["id"]), _text(h["type"])) for h in p["hosts"]),
-                tuple((_text(x["service"]), _whole(x["replica"], f"{where}: placement replica"), _text(x["host"]))
+                tuple((_text(h["id"], f"{where}: host id"), _text(h["type"], f"{where}: host type")) for h in p["hosts"]),
+                tuple((_text(x["service"], f"{where}: placement service"), _whole(x["replica"], f"{where}: placement replica"),
+                       _text(x["host"], f"{where}: placement host"))
                       for x in p["placements"]),
                 tuple((_text(h["id"]), tuple(sorted((_text(g), _whole(n, f"{where}: host {_short(_text(h['id']))} "
                                                                        f"licensed_guests {_short(_text(g))}"))
@@ -248,7 +249,7 @@ def _whole(value: Any, what: str) -> int:
 
 def _service_row(r: dict[str, Any], i: int) -> Service:
     """Return one ``fleet.service_rows`` entry as a Service; _BadValue for a value planner never writes."""
-    name = _text(r["service"])
+    name = _text(r["service"], "fleet service name")
     where = f"fleet service {_short(name)}"
     os_name, team, arch = r.get("os", "linux"), r.get("team"), r.get("arch", "any")
     if not isinstance(os_name, str) or not os_name:
@@ -374,9 +375,14 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 
-def _text(value: Any) -> str:
-    """Return a name or id read from plan data as text (planner writes text; an edited file may not)."""
-    return value if isinstance(value, str) else str(value)
+def _text(value: Any, what: str = "name or id") -> str:
+    """Return a name or id read from plan data; _BadValue for anything but text (planner writes text).
+
+    Never converted: a null id would become the host 'None', a number another id than the one written.
+    """
+    if not isinstance(value, str):
+        raise _BadValue(f"{what} {_short(value)}; expected text, as planner writes it")
+    return value
 
 
 def _services_from_placements(data: dict[str, Any]) -> tuple[Service, ...]:

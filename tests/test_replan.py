@@ -352,6 +352,12 @@ def _edit(data: dict, what: str) -> None:
         data["plans"][0]["hosts"][0]["licensed_guests"] = "abc"
     elif what == "negative licensed guests":
         data["plans"][0]["hosts"][0]["licensed_guests"] = {"windows": -5}
+    elif what == "host id null":
+        data["plans"][0]["hosts"][0]["id"] = None
+    elif what == "placement host a number":
+        data["plans"][1]["placements"][0]["host"] = 7
+    elif what == "service name a number":
+        data["fleet"]["service_rows"][0]["service"] = 12
 
 
 @pytest.mark.parametrize("what, expected", [
@@ -380,6 +386,9 @@ def _edit(data: dict, what: str) -> None:
     ("total too large", "expected a finite number"),
     ("licensed guests text", "licensed_guests 'abc'; expected a mapping"),
     ("negative licensed guests", "licensed_guests 'windows' -5"),
+    ("host id null", "host id None; expected text"),
+    ("placement host a number", "placement host 7; expected text"),
+    ("service name a number", "fleet service name 12; expected text"),
 ])
 def test_a_hand_edited_baseline_is_refused_before_planning(base, tmp_path, what, expected):
     _, _, result, _ = base
