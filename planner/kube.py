@@ -129,6 +129,22 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
+def _duplicate_json_key_line(text: str) -> str:
+    """Return "line L, column C: " of the second of a repeated JSON key ("" when it cannot be told).
+
+    json does not tell where an object ends; JSON is YAML, and the YAML loader's marks do.
+    """
+    try:
+        for _ in yaml.load_all(text, Loader=_LOADER):  # noqa: S506 - the safe loader, keys checked
+            pass
+    except yaml.constructor.ConstructorError as err:
+        if err.problem_mark is not None:
+            return f"line {err.problem_mark.line + 1}, column {err.problem_mark.column + 1}: "
+    except (yaml.YAMLError, RecursionError, ValueError):
+        pass
+    return ""
+
+
 # ASCII digits only ([0-9], not \d, which also matches Arabic-Indic and fullwidth digits).
 _ZERO_CPU_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)[mun]?$")
 _ZERO_MEMORY_RE = re.compile(r"^(?:0+(?:\.0*)?|\.0+)(?:[KMGTPE]i|[kKMGTPE]|[eE][+-]?[0-9]+)?$")
@@ -407,7 +423,7 @@ class _Reader:
                                    "expected valid JSON, such as kubectl get ... -o json writes")
                 return
             except _DuplicateKey as err:
-                self.problem(file, str(err))
+                self.problem(file, _duplicate_json_key_line(text) + str(err))
                 return
             except RecursionError:
                 self.problem(file, "JSON nested too deeply to read (thousands of nested [ or {); expected "

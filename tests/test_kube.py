@@ -513,8 +513,13 @@ def test_a_key_written_twice_is_refused_not_overwritten(tmp_path: Path) -> None:
     path = write(tmp_path, '{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a", "name": "b"}}',
                  "get.json")
     (problem,) = problems_of(path)
-    assert problem == (f"{path}: key 'name' appears twice in one object; expected each key once (the second would "
-                       "silently replace the first)")
+    assert problem == (f"{path}: line 1, column 75: key 'name' appears twice in one object; expected each key once "
+                       "(the second would silently replace the first)")
+    # on its own line further down, as kubectl get -o json writes
+    path = write(tmp_path, '{\n  "kind": "Deployment",\n  "metadata": {\n    "name": "a",\n    "name": "b"\n  }\n}\n',
+                 "get.json")
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}: line 5, column 5: key 'name' appears twice in one object")
     # a merge key (<<) is not a repeat: the explicit key overrides the merged one, as YAML defines
     merged = deployment("web").replace("resources:\n          requests: {cpu: \"100m\", memory: \"128Mi\"}",
                                        "resources:\n          requests: {<<: {cpu: 1}, cpu: \"100m\", memory: 1Gi}")
