@@ -59,6 +59,8 @@ from planner.strategies import STRATEGIES, StrategyModel
 from planner.units import MAX_CPU_CORES, MAX_MEMORY_GIB
 
 EPS = 1e-6
+# The start of the note naming baseline host types the new catalogue does not have.
+GONE_TYPES = "baseline host type(s)"
 
 
 class BaselineError(PlannerError):
@@ -696,7 +698,7 @@ def compare_to_baseline(result: PlanningResult, baseline: Baseline, max_moves: i
             offers = {o.name for o in old_model.offers}
             missing = sorted({t for _, t, _ in base_loads} - offers)
             if missing:
-                s_notes.append(f"baseline host type(s) {', '.join(missing)} not in the new catalogue (or not allowed "
+                s_notes.append(f"{GONE_TYPES} {', '.join(missing)} not in the new catalogue (or not allowed "
                                "for this strategy): the price effect is shown together with re-optimisation")
             else:
                 rp = _plan_of(old_model, base.host_loads(), "baseline placement")
@@ -721,6 +723,9 @@ def compare_to_baseline(result: PlanningResult, baseline: Baseline, max_moves: i
         churn_rows: tuple[ChurnRow, ...] = ()
         if max_moves is not None:
             final, churn_rows, c_notes = churn_limited(model, result, base_loads, plan, max_moves)
+            if s_notes and s_notes[0].startswith(GONE_TYPES) and c_notes and c_notes[0].startswith(GONE_TYPES):
+                # one note for the gone host types: why their replicas move, and what it does to the split
+                c_notes[0] += f", and {s_notes.pop(0).split(': ', 1)[1]}"
             s_notes += c_notes
         diff = compare_loads(base_loads, plan_loads(final), common)
         changes.append(StrategyChange(plan.strategy, base.total_cost, repriced, reopt, final.total_cost
@@ -877,13 +882,14 @@ def _start_state(st: _State, model: StrategyModel, base_loads: Loads) -> tuple[l
     want = {i.name: i.count for i in model.problem.items}
     kept: Counter[str] = Counter()
     hosts: list[list[Any]] = []
-    displaced: Counter[str] = Counter()
+    displaced: Counter[str] = Counter()  # replicas that no longer fit their baseline host
+    homeless: Counter[str] = Counter()  # replicas whose baseline host type is gone
     gone_types: set[str] = set()
     for _, t, c in base_loads:
         if t not in st.types:
             gone_types.add(t)
             for s, k in c.items():
-                displaced[s] += k
+                homeless[s] += k
             continue
         content: Counter[str] = Counter()
         for s, k in sorted(c.items()):
@@ -899,14 +905,16 @@ def _start_state(st: _State, model: StrategyModel, base_loads: Loads) -> tuple[l
         if content or not c:  # a host emptied by removed services closes; a baseline spare stays
             hosts.append([t, +content])
     need = {s: n - kept[s] for s, n in want.items() if n > kept[s]}
-    forced = sum(min(displaced[s], n) for s, n in need.items())
+    forced_gone = sum(min(homeless[s], n) for s, n in need.items())
+    forced_fit = sum(min(displaced[s], n - min(homeless[s], n)) for s, n in need.items())
+    forced = forced_gone + forced_fit
     todo = [s for s, n in sorted(need.items()) for _ in range(n)]
     notes: list[str] = []
     if gone_types:
-        notes.append(f"baseline host type(s) {', '.join(sorted(gone_types))} not in the new catalogue: "
-                     "their replicas must move")
-    if forced:
-        notes.append(f"{forced} replica(s) no longer fit their baseline host and must move")
+        notes.append(f"{GONE_TYPES} {', '.join(sorted(gone_types))} not in the new catalogue: "
+                     f"their {forced_gone} replica(s) must move")
+    if forced_fit:
+        notes.append(f"{forced_fit} replica(s) no longer fit their baseline host and must move")
     if todo:
         onto = _replace_onto(st, hosts, set(), todo)
         if onto is not None:

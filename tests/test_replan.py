@@ -231,6 +231,12 @@ def test_a_host_type_gone_from_the_catalogue_is_a_note_not_a_crash(base, tmp_pat
     ct = changes.strategy("container-density")
     assert ct.price_effect is None and any("not in the new catalogue" in n for n in ct.notes)
     assert_adds_up(changes)
+    # one note says why these replicas move, with how many; none claims they no longer fit their host
+    for s in changes.strategies:
+        gone = [n for n in s.notes if "not in the new catalogue" in n]
+        assert len(gone) == 1 and f"their {sum(x.replicas for x in old.services)} replica(s) must move" in gone[0]
+        assert "price effect is shown together with re-optimisation" in gone[0]
+        assert not any("no longer fit" in n and "must move" in n for n in s.notes)
 
 
 def _swap_two_replicas(plan: dict) -> bool:
