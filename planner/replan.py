@@ -138,11 +138,22 @@ def load_baseline(path: Path) -> Baseline:
         with path.open("rb") as handle:
             is_zip = handle.read(4) == b"PK\x03\x04"  # a workbook is a zip archive, whatever its name
         if is_zip:
-            from planner.report.workbook import read_plan_data
+            from planner.report.workbook import placement_edits, read_plan_data
 
             data = read_plan_data(path)
+            edits = placement_edits(path, data) if isinstance(data, dict) else []
+            if edits:
+                raise BaselineError(
+                    f"--baseline {path}: its Placements sheets were edited after planner wrote them, and a baseline "
+                    "is read from the workbook's hidden plan data, so the edits would be ignored:\n"
+                    + "\n".join(f"  - {e}" for e in edits[:3]) + (f"\n  ... and {len(edits) - 3} more"
+                                                                 if len(edits) > 3 else "")
+                    + "\n  expected the workbook as planner wrote it (undo the edits), or the plan as JSON "
+                      "(plan ... --json PLAN.json), edited there")
         else:
             data = json.loads(path.read_text(encoding="utf-8"))
+    except BaselineError:
+        raise
     except (ValueError, KeyError, OSError) as err:
         raise BaselineError(f"--baseline {path}: cannot read plan data ({err}); expected a workbook or JSON "
                             "file written by planner (--json)") from None

@@ -190,6 +190,36 @@ def test_workbook_baseline_and_changes_sheet(base, tmp_path):
     assert "price effect" in values and "Hosts by type" in values
 
 
+def test_a_workbook_whose_placements_sheet_was_edited_is_refused_not_read_as_written(base, tmp_path):
+    """The baseline is the hidden plan data: an edit on the visible sheet would be ignored, so it is refused."""
+    _, _, before, _ = base
+    from planner.report.workbook import write_workbook
+
+    book = tmp_path / "book.xlsx"
+    write_workbook(before, book)
+    wb = load_workbook(book)
+    ws = wb["Placements Containers"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    for r, row in enumerate(reversed(rows), 4):  # sorted the other way round: not an edit
+        for c, value in enumerate(row, 1):
+            ws.cell(r, c, value)
+    wb.save(tmp_path / "sorted.xlsx")
+    assert set(load_baseline(tmp_path / "sorted.xlsx").plans) == {"vm-per-service", "container-density"}
+    other = next(v for v in (ws.cell(r, 3).value for r in range(4, 4 + len(rows))) if v != ws.cell(4, 3).value)
+    moved = (ws.cell(4, 1).value, ws.cell(4, 2).value, ws.cell(4, 3).value)
+    ws.cell(4, 3, other)  # a replica moved to another host by hand
+    wb.save(tmp_path / "moved.xlsx")
+    with pytest.raises(BaselineError) as err:
+        load_baseline(tmp_path / "moved.xlsx")
+    assert (f"sheet 'Placements Containers' row 4: {moved[0]!r} replica {moved[1]} on host {other!r}; "
+            f"planner wrote {moved[2]!r}") in str(err.value)
+    assert "edits would be ignored" in str(err.value) and str(tmp_path / "moved.xlsx") in str(err.value)
+    ws.delete_rows(4)  # a replica removed by hand
+    wb.save(tmp_path / "removed.xlsx")
+    with pytest.raises(BaselineError, match=f"{moved[0]!r} replica {moved[1]} no longer listed"):
+        load_baseline(tmp_path / "removed.xlsx")
+
+
 def test_a_baseline_is_read_by_its_content_not_its_name(base, tmp_path):
     """A workbook saved as plan.json, or the JSON saved as plan.xlsx, still reads, to the same plans."""
     _, _, before, _ = base

@@ -814,4 +814,49 @@ def read_plan_data(path: Path) -> dict[str, Any]:
     return data
 
 
-__all__ = ["CATEGORY_LABELS", "read_plan_data", "write_workbook"]
+def placement_edits(path: Path, data: dict[str, Any]) -> list[str]:
+    """Return where the visible Placements sheets differ from the plan data (``read_plan_data``) of a workbook.
+
+    A baseline is read from the hidden plan data; a replica moved, added or removed on a visible
+    sheet would be silently ignored, so the caller refuses such a workbook. Rows may be sorted or
+    filtered in any order (they are matched by service and replica); a sheet deleted is not an edit.
+    """
+    found: list[str] = []
+    with open(path, "rb") as handle:
+        wb = load_workbook(handle, read_only=True)
+        try:
+            for plan in data.get("plans") or ():
+                if not isinstance(plan, dict) or not isinstance(plan.get("placements"), list):
+                    continue
+                name = _sheet_name("Placements", str(plan.get("strategy")))
+                if name not in wb.sheetnames:
+                    continue
+                written = {(x.get("service"), x.get("replica")): x.get("host") for x in plan["placements"]
+                           if isinstance(x, dict)}
+                seen: set[tuple[Any, Any]] = set()
+                rows = wb[name].iter_rows(min_row=TABLE_HEADER_ROW + 1, max_col=3, values_only=True)
+                for r, row in enumerate(rows, TABLE_HEADER_ROW + 1):
+                    service, replica, host = (tuple(row) + (None, None, None))[:3]
+                    if service is None and replica is None and host is None:
+                        continue
+                    if isinstance(replica, float) and replica.is_integer():
+                        replica = int(replica)
+                    key = (service, replica)
+                    if key not in written or key in seen:
+                        found.append(f"sheet {name!r} row {r}: {service!r} replica {replica!r} "
+                                     + ("is listed twice" if key in seen else "is not in the plan planner wrote"))
+                    elif host != written[key]:
+                        found.append(f"sheet {name!r} row {r}: {service!r} replica {replica} on host {host!r}; "
+                                     f"planner wrote {written[key]!r}")
+                    seen.add(key)
+                missing = [k for k in written if k not in seen]
+                if missing:
+                    found.append(f"sheet {name!r}: {missing[0][0]!r} replica {missing[0][1]} "
+                                 + (f"and {len(missing) - 1} more " if len(missing) > 1 else "")
+                                 + "no longer listed")
+        finally:
+            wb.close()
+    return found
+
+
+__all__ = ["CATEGORY_LABELS", "placement_edits", "read_plan_data", "write_workbook"]
