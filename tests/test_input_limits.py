@@ -294,10 +294,13 @@ def test_baseline_placement_of_an_unknown_service_is_refused(tmp_path: Path) -> 
 
 def test_baseline_placement_on_an_unknown_host_is_refused(tmp_path: Path) -> None:
     data = baseline_data(host="999")
-    data["plans"][0]["placements"][0]["host"] = 999
     path = write(tmp_path, json.dumps(data), "badhost.json")
     with pytest.raises(BaselineError, match="placement 1 of vm-per-service puts 'web' on host '999', which is not in "
                                             "that plan's hosts"):
+        load_baseline(path)
+    data["plans"][0]["placements"][0]["host"] = 999  # a number is not an id planner writes (never made one)
+    path = write(tmp_path, json.dumps(data), "badhost.json")
+    with pytest.raises(BaselineError, match="placement host 999; expected text"):
         load_baseline(path)
 
 
@@ -402,3 +405,20 @@ def test_manifest_cpu_in_the_whole_kubernetes_quantity_grammar(tmp_path: Path, c
 def test_manifest_cpu_quantities_out_of_range_name_what_was_written(tmp_path: Path, cpu: str, found: str) -> None:
     (problem,) = kube_problems(tmp_path, deployment(cpu=cpu))
     assert found in problem
+
+
+def test_a_fleet_csv_with_more_rows_than_the_replica_limit_stops_reading_early(tmp_path: Path, monkeypatch) -> None:
+    """A 1,000,000-row CSV was read whole (15 s, 750 MB) before the total was refused; every row is at
+    least one replica, so reading stops at the first row past the limit."""
+    import planner.fleet
+
+    monkeypatch.setattr(planner.fleet, "MAX_FLEET_REPLICAS", 3)
+    path = tmp_path / "fleet.csv"
+    path.write_text("service,cpu,memory,replicas\n" + "".join(f"s{i},1,1Gi,1\n" for i in range(4)), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        planner.fleet.load_fleet(path)
+    assert str(err.value) == (f"{path}: more than 3 rows (services of one replica or more); expected at most 3 "
+                              "replicas in all (Kubernetes runs at most 150,000 pods per cluster): plan each "
+                              "cluster or team on its own")
+    path.write_text("service,cpu,memory,replicas\n" + "".join(f"s{i},1,1Gi,1\n" for i in range(3)), encoding="utf-8")
+    assert len(planner.fleet.load_fleet(path).services) == 3
