@@ -34,16 +34,29 @@ def _guest_licence_cost(catalogue: Catalogue, machine: Machine, os_name: str, vm
     """Return the cheapest monthly guest licence cost for ``vms`` VMs of one OS on one host."""
     names = catalogue.strategies.vm_per_service.guest_os.get(os_name, [])
     best = None
-    for lic in (x for x in catalogue.licences if x.name in names and x.unit != "vcpu"):
+    for lic in (x for x in catalogue.licences if x.name in names and (x.unit != "vcpu" or catalogue.is_cloud)):
         unit = licence_unit_monthly(lic) * (1 - commitment_discount(catalogue, term, "licences", lic.name).fraction)
-        if is_host_scoped(lic):
+        if lic.unit == "vcpu":  # cloud: the VM is the instance, licensed for all its vCPUs
+            cost = vm_licence_units(lic, machine.vcpu) * unit
+        elif is_host_scoped(lic):
             full = host_licence_units(lic, machine) * unit
             stacks = 1 if lic.vms_per_licence is None else -(-vms // lic.vms_per_licence)
             cost = stacks * full
         else:
-            cost = -(-vms // lic.pack_size) * lic.pack_size * unit
+            units = vms * max(1, lic.min_per_host)  # per VM, min_per_host units each
+            cost = -(-units // lic.pack_size) * lic.pack_size * unit
         best = cost if best is None else min(best, cost)
     return best or 0.0
+
+
+def _windows_included(catalogue: Catalogue, base: InstanceType | HostModel) -> bool:
+    """Return True when the catalogue itself prices licence-included Windows on this (non-x86) instance type."""
+    if not isinstance(base, InstanceType):
+        return False
+    if WINDOWS in base.os_prices:
+        return True
+    rule = catalogue.os_pricing.get(WINDOWS)
+    return rule is not None and base.arch in rule.arch and not (rule.exclude_burstable and base.burstable)
 
 
 def _cheapest_full(catalogue: Catalogue, names: list[str], machine: Machine, term: str) -> float:
@@ -123,7 +136,7 @@ def _plan_level_cost(catalogue: Catalogue, model: StrategyModel, fleet: Fleet) -
         return licence_unit_monthly(lic) * (1 - commitment_discount(catalogue, model.term, "licences", lic.name).fraction)
 
     cost = sum(clusters * unit(lic) for lic in catalogue.licences if lic.name in fees and lic.unit == "cluster")
-    if vm_mode:
+    if vm_mode and not catalogue.is_cloud:  # on a cloud catalogue per-vCPU licences are per instance
         for s in fleet.services:
             names = catalogue.strategies.vm_per_service.guest_os.get(s.os, [])
             for lic in catalogue.licences:
@@ -179,6 +192,8 @@ def check_plan(plan: Plan, model: StrategyModel, fleet: Fleet, catalogue: Catalo
                 problems.append(f"{host.id}: {n} replicas of {name} > max_per_host {svc.max_per_host}")
             if svc.arch not in ("any", offer.base.arch):
                 problems.append(f"{host.id}: {name} needs {svc.arch}, host is {offer.base.arch}")
+            if svc.os == WINDOWS and offer.base.arch != "x86_64" and not _windows_included(catalogue, offer.base):
+                problems.append(f"{host.id}: {name} runs Windows, which needs x86_64; host is {offer.base.arch}")
             if model.strategy == VM_PER_SERVICE:
                 if catalogue.is_cloud and offer.pool != svc.os:
                     problems.append(f"{host.id}: {name} runs {svc.os}, instance priced for {offer.pool}")

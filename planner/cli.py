@@ -62,11 +62,12 @@ def parse_growth_option(text: str) -> float:
 
 @app.command()
 def plan(
-    fleet: Annotated[Path, typer.Argument(help="Fleet CSV: one row per service (see README).", show_default=False)],
+    fleet: Annotated[Path, typer.Argument(help="Fleet CSV (one row per service), or Kubernetes manifests: a "
+                                               "YAML/JSON file or a folder of them (see README).", show_default=False)],
     pricing: Annotated[list[Path], typer.Option("--pricing", "-p", show_default=False,
                                                 help="Price catalogue YAML; repeat to compare catalogues "
                                                      "(Scenarios sheet).")],
-    out: Annotated[Optional[Path], typer.Option(help="Workbook: a folder, or a path ending in .xlsx. "
+    out: Annotated[Optional[str], typer.Option(metavar="PATH", help="Workbook: a folder, or a path ending in .xlsx. "
                                                      "Default: reports/<fleet>__<catalogue>__<date_time>.xlsx")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the plans as JSON here "
                                                                  "(- : to standard output; the summary then goes to standard error).")] = None,
@@ -94,7 +95,10 @@ def plan(
     force: Annotated[bool, typer.Option(help="Overwrite an existing workbook or JSON file.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress display.")] = False,
 ) -> None:
-    """Plan a fleet both ways (one VM per service, dense containers) and write the comparison."""
+    """Plan a fleet both ways (one VM per service, dense containers) and write the comparison.
+
+    Sub-commands: plan convert MANIFESTS --to FLEET.csv (a fleet CSV from manifests); plan --version.
+    """
     json_to_stdout = json_path is not None and str(json_path) == "-"
     console = Console(stderr=json_to_stdout)  # stdout then carries the JSON alone
     errors = Console(stderr=True)
@@ -123,11 +127,14 @@ def plan(
         base = load_baseline(baseline) if baseline is not None else None
         if base is not None:
             check_baseline(base, *load_inputs(fleet, main_pricing, replicas, team_label))
+        if out is not None and not out.strip():  # Path("") is the current folder: an unset $VAR, not a choice
+            raise PlannerError(f"--out {out!r}: an empty path; expected a folder or a path ending in .xlsx "
+                               "(omit --out for the default, reports/)")
         if out is not None and str(out) == "-":
             raise PlannerError("--out -: the workbook cannot go to standard output; give a folder or a path "
                                "ending in .xlsx")
         started = datetime.now().replace(second=0, microsecond=0)
-        xlsx = workbook_path(out, fleet, main_pricing, started)
+        xlsx = workbook_path(Path(out) if out is not None else None, fleet, main_pricing, started)
         check_writable(xlsx, force)
         inputs = [(fleet, "fleet CSV" if fleet.suffix.lower() == ".csv" else "Kubernetes manifests"),
                   *((p, "price catalogue") for p in pricing),

@@ -12,7 +12,7 @@ from planner.check import check_plan
 from planner.engine import solve_packing
 from planner.engine.problem import SolveOptions
 from planner.errors import InputError, PlannerError
-from planner.fleet import Fleet, grow, load_fleet
+from planner.fleet import MAX_FLEET_REPLICAS, Fleet, grow, load_fleet
 from planner.kube import is_kubernetes_input, load_kubernetes_fleet
 from planner.plans import Plan, extract_plan
 from planner.pricing import ON_DEMAND
@@ -87,11 +87,6 @@ def prices_used_by(plans: tuple[Plan, ...] | list[Plan], catalogue: Catalogue) -
     lines = [ln for p in plans for ln in [*p.plan_lines, *(ln for h in p.hosts for ln in h.lines)]]
     refs = {ln.ref for ln in lines} | {ln.discount_ref for ln in lines if ln.discount_ref}
     return tuple(refs_used(refs, catalogue))
-
-
-# Replicas in one fleet. Kubernetes supports at most 150,000 pods per cluster; a plan holds
-# every replica in memory (and on a workbook row): 200,000 replicas took 104 s and 2.8 GB.
-MAX_FLEET_REPLICAS = 200_000
 
 
 def load_any_fleet(path: Path, replicas: str = "spec", team_label: str | None = None) -> Fleet:

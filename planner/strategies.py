@@ -347,6 +347,16 @@ def cloud_os_available(catalogue: Catalogue, inst: InstanceType, os_name: str) -
     return inst.arch in rule.arch and not (rule.exclude_burstable and inst.burstable)
 
 
+def _self_licensed(inst: InstanceType, os_name: str, licensed: Iterable[str]) -> bool:
+    """Return True when the strategy's own licences (guest_os / host_os) let ``os_name`` run on ``inst``.
+
+    Windows Server runs on x86_64 only: a Windows licence brought to the instance does not make
+    an arm64 (Graviton) type a Windows host, as on-prem (licence-included prices follow their own
+    ``os_pricing`` arch list).
+    """
+    return os_name in licensed and (os_name != WINDOWS or inst.arch == "x86_64")
+
+
 def _bases(catalogue: Catalogue, names: list[str] | None) -> list[InstanceType | HostModel]:
     bases: list[InstanceType | HostModel] = [*catalogue.instance_types, *catalogue.host_models]
     if names is None:
@@ -398,6 +408,9 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str, term
     plan_lines += fees
     guest = {os_name: _licences(catalogue, names) for os_name, names in strat.guest_os.items()}
     used_os = sorted({s.os for s in fleet.services})
+    pack_errors = _per_vm_pack_errors(catalogue_path, [lic for lics in guest.values() for lic in lics])
+    if pack_errors:
+        raise InputError(pack_errors)
 
     if catalogue.is_cloud:
         known = {LINUX} | set(catalogue.os_pricing) | {o for i in catalogue.instance_types for o in i.os_prices}
@@ -409,7 +422,7 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str, term
             assert isinstance(inst, InstanceType)
             machine = Machine.of(inst)
             for os_name in used_os:
-                if not cloud_os_available(catalogue, inst, os_name) and os_name not in guest:
+                if not cloud_os_available(catalogue, inst, os_name) and not _self_licensed(inst, os_name, guest):
                     continue
                 lines = _base_lines(catalogue, inst, term) + [
                     _licence_line(catalogue, lic, host_licence_units(lic, machine), term) for lic in per_host_fees
@@ -423,7 +436,8 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str, term
                 name = inst.name if os_name == LINUX else f"{inst.name} ({os_name})"
                 # the VM's vCPU need must fit within the instance's baseline (burstable types)
                 offers.append(HostOffer(name, inst, os_name, sustained_vcpu(inst), inst.memory_gib, 1, tuple(lines),
-                                        _group_options(catalogue, guest.get(os_name, []), machine, os_name, term)))
+                                        _group_options(catalogue, guest.get(os_name, []), machine, os_name, term,
+                                                       per_instance=True)))
         notes += burstable_notes(_bases(catalogue, strat.hosts))
     else:
         known = {LINUX} | set(guest)
@@ -467,8 +481,9 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str, term
                 + hm.per_vm_memory_fraction * size_mem
         shapes[s.name] = ReplicaShape(s, size_vcpu, size_mem, host_vcpu, host_mem, s.os,
                                       s.os if catalogue.is_cloud else None)
-        # per-vCPU guest licences are a constant per VM: they drop out of the optimisation
-        for lic in guest.get(s.os, []):
+        # on-prem, per-vCPU guest licences are a constant per VM: they drop out of the optimisation
+        # (on a cloud catalogue the VM is the whole instance: they are priced per instance type instead)
+        for lic in guest.get(s.os, []) if not catalogue.is_cloud else []:
             if lic.unit == "vcpu":
                 plan_lines.append(_licence_line(catalogue, lic, vm_licence_units(lic, size_vcpu) * s.replicas, term))
 
@@ -486,20 +501,46 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str, term
     return replace(model, term=term, guest_discounts=discounts)
 
 
-def _group_options(catalogue: Catalogue, licences: list[Licence], machine: Machine, group: str, term: str
-                   ) -> dict[str, tuple[tuple[Licence, LicenceOption, int], ...]]:
-    """Return the per-host licence choices for the VMs of one guest OS on one host."""
+def _per_vm_pack_errors(catalogue_path: str, licences: list[Licence]) -> list[str]:
+    """Refuse a per-VM guest licence whose per-VM minimum and pack size do not divide one another.
+
+    n VMs need ceil(n x min_per_host / pack_size) x pack_size units: whole blocks of VMs price that
+    exactly only when one of the two divides the other (2 units per VM in 2-unit packs; 1 per VM in
+    packs of 2). Otherwise the cost would be misstated, so the run stops instead.
+    """
+    out, seen = [], set()
+    for lic in licences:
+        per_vm = max(1, lic.min_per_host)
+        if lic.unit != "vm" or lic.name in seen or per_vm % lic.pack_size == 0 or lic.pack_size % per_vm == 0:
+            continue
+        seen.add(lic.name)
+        out.append(f"{catalogue_path}: licence '{lic.name}' (unit vm) needs {per_vm} units per VM (min_per_host) "
+                   f"in packs of {lic.pack_size} (pack_size); expected one to divide the other")
+    return out
+
+
+def _group_options(catalogue: Catalogue, licences: list[Licence], machine: Machine, group: str, term: str,
+                   per_instance: bool = False) -> dict[str, tuple[tuple[Licence, LicenceOption, int], ...]]:
+    """Return the per-host licence choices for the VMs of one guest OS on one host.
+
+    ``per_instance``: the host is a cloud instance that is the VM itself, so a per-vCPU licence
+    counts the instance's vCPUs (on-prem it is a plan-level constant per VM instead).
+    """
     opts: list[tuple[Licence, LicenceOption, int]] = []
     for lic in licences:
-        if lic.unit == "vcpu":
+        if lic.unit == "vcpu" and not per_instance:
             continue  # priced per VM as a plan-level constant
         per_unit = licence_unit_monthly(lic) * (1 - commitment_discount(catalogue, term, "licences", lic.name).fraction)
-        if is_host_scoped(lic):
+        if lic.unit == "vcpu":
+            units = vm_licence_units(lic, machine.vcpu)
+            block = LicenceOption(lic.name, units * per_unit, None)
+        elif is_host_scoped(lic):
             units = host_licence_units(lic, machine)
             block = LicenceOption(lic.name, units * per_unit, lic.vms_per_licence)
-        else:  # per VM, sold in packs of pack_size VMs on the host
-            units = lic.pack_size
-            block = LicenceOption(lic.name, units * per_unit, lic.pack_size)
+        else:  # per VM (at least min_per_host units each), sold in packs of pack_size units on the host
+            per_vm = max(1, lic.min_per_host)
+            units = math.lcm(per_vm, lic.pack_size)  # exact: one divides the other (_per_vm_pack_errors)
+            block = LicenceOption(lic.name, units * per_unit, units // per_vm)
         opts.append((lic, block, units))
     return {group: tuple(opts)} if opts else {}
 
@@ -520,7 +561,8 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
         for pool in pools:
             lines = _base_lines(catalogue, base, term)
             if isinstance(base, InstanceType):
-                if pool != LINUX and not cloud_os_available(catalogue, base, pool) and pool not in host_os:
+                if (pool != LINUX and not cloud_os_available(catalogue, base, pool)
+                        and not _self_licensed(base, pool, host_os)):
                     continue
                 os_line = _cloud_os_line(catalogue, base, pool, HOST_OS)
                 if os_line is not None:

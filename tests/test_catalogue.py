@@ -356,6 +356,25 @@ def test_licence_used_for_another_os(tmp_path: Path) -> None:
     assert "guest_os.linux[1]: licence 'win-standard' serves windows, not 'linux'" in load_error(path)
 
 
+def test_a_hypervisor_licence_per_vm_is_refused_not_billed_per_host(tmp_path: Path) -> None:
+    path = variant(tmp_path, TINY_ONPREM, "    role: hypervisor\n    unit: physical_core\n    price: {amount: 120",
+                   "    role: hypervisor\n    unit: vm\n    price: {amount: 120")
+    path.write_text(path.read_text().replace("    min_per_socket: 16\n", "", 1))
+    assert (f"line {line_of(path, 'unit: vm')}, licences[0].unit: got 'vm'; a hypervisor licence is counted per host"
+            in load_error(path))
+
+
+def test_an_os_both_licence_included_and_licensed_by_the_strategy_is_refused(tmp_path: Path) -> None:
+    # each Windows instance would pay the provider's uplift and the licence brought to it
+    byol = ("  - name: ws-byol\n    product: Windows Server (own licence)\n    role: guest_os\n    unit: vm\n"
+            "    price: {amount: 10, per: month, source: test}\n    os: [windows]\n")
+    path = variant(tmp_path, TINY_CLOUD, "licences:\n", "licences:\n" + byol)
+    path.write_text(path.read_text().replace("  vm-per-service: {}", "  vm-per-service:\n    guest_os: {windows: [ws-byol]}"))
+    message = load_error(path)
+    assert ("strategies.vm-per-service.guest_os.windows: windows is also licence-included (os_pricing.windows): "
+            "3 instance type(s) such as") in message and "would pay for windows twice" in message
+
+
 def test_fee_must_be_per_cluster_or_host(tmp_path: Path) -> None:
     path = variant(tmp_path, TINY_CLOUD, "    unit: cluster", "    unit: vm")
     assert f"line {line_of(path, 'unit: vm')}, licences[0].unit: got 'vm'; a fee is charged per cluster or per host" in load_error(path)
@@ -464,3 +483,43 @@ def test_commitment_names_must_exist(tmp_path: Path) -> None:
         f"line {line_of(path, 'smal]')}, commitments.1y[0].names[2]: unknown instances name 'smal'; "
         "did you mean 'small'?"
     ) in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "found"),
+    [
+        ("name: Tiny cloud (test fixture)", 'name: "Tiny\\x07cloud"', "name", "'Tiny\\x07cloud' contains the control "
+         "character U+0007; expected a catalogue name of printable characters"),
+        ("{name: small,", '{name: "sm\\x00all",', "instance_types[0].name", "'sm\\x00all' contains the control "
+         "character U+0000; expected a name of printable characters"),
+        ("{name: small,", "{name: " + "s" * 300 + ",", "instance_types[0].name", "a name of 300 characters ("),
+        ("  - name: cluster-fee", '  - name: "cluster\\nfee"', "licences[0].name",
+         "'cluster\\nfee' contains the control character U+000A; expected a name of printable characters"),
+        ("  test:\n    title", '  "te\\tst":\n    title', "sources.te\tst", "'te\\tst' contains the control character "
+         "U+0009; expected a source key of printable characters"),
+    ],
+)
+def test_names_with_control_characters_or_huge_lengths_are_refused(tmp_path: Path, old: str, new: str, key: str,
+                                                                   found: str) -> None:
+    """The workbook replaced control characters with U+FFFD (the name silently changed) and a 5,000-character
+    instance type name was printed whole in the terminal note."""
+    path = variant(tmp_path, TINY_CLOUD, old, new)
+    message = load_error(path)
+    line = line_of(path, new.splitlines()[0].strip()[:12])
+    assert f"{path}, line {line}, {key}: {found}" in message
+    assert "s" * 60 not in message
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_file_is_refused_after_the_size_limit() -> None:
+    """/dev/zero was read until memory ran out (MemoryError traceback under a memory limit)."""
+    assert load_error(Path("/dev/zero")) == ("/dev/zero: larger than 64 MiB; expected a price catalogue YAML "
+                                             "file of at most 64 MiB")
+
+
+def test_a_file_above_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.catalogue.load
+
+    monkeypatch.setattr(planner.catalogue.load, "MAX_FILE_BYTES", TINY_CLOUD.stat().st_size - 1)
+    path = variant(tmp_path, TINY_CLOUD, "currency: USD", "currency: USD")
+    assert load_error(path).startswith(f"{path}: larger than ")

@@ -353,3 +353,31 @@ def test_counting_rules_a_fee_never_applies_are_refused(tmp_path: Path, key: str
     path = variant(tmp_path, AWS, fee, fee + f"    {key}: {value}\n")
     message = load_error(path)
     assert f"licences[0].{key}: {key} does not apply to {why}" in message, message
+
+
+@pytest.mark.parametrize("base,anchor,role", [
+    (AWS, "    unit: cluster\n", "fee"),
+    (ONPREM, "    role: hypervisor\n", "hypervisor"),
+])
+def test_an_os_list_on_a_licence_that_serves_no_os_is_refused(tmp_path: Path, base: Path, anchor: str,
+                                                              role: str) -> None:
+    """os: [solaris] on the EKS fee was silently ignored (only guest_os and host_os licences serve an OS)."""
+    path = variant(tmp_path, base, anchor, anchor + "    os: [solaris]\n")
+    message = load_error(path)
+    assert (f"line {line_of(path, 'os: [solaris]')}, licences[0].os: os does not apply to role {role}: only guest_os "
+            "and host_os licences serve an OS; remove it (it would be ignored)") in message, message
+
+
+@pytest.mark.parametrize("digits,found", [
+    (5000, "got '1" + "0" * 56 + "...'; expected a finite number >= 0"),
+    (400, "got 1" + "0" * 56 + "... (401 digits); expected a number >= 0"),
+])
+def test_integers_with_thousands_of_digits_are_refused_and_shown_shortened(tmp_path: Path, digits: int,
+                                                                          found: str) -> None:
+    """5,000 digits raised ValueError (Python's 4,300-digit limit) out of the YAML loader: a traceback;
+    400 digits were echoed whole."""
+    path = variant(tmp_path, AWS, M7I, M7I.replace("price: {amount: 0.1008", "price: {amount: 1" + "0" * digits))
+    message = load_error(path)
+    assert f"line {line_of(path, '{name: m7i.large,')}, instance_types[" in message
+    assert f"].price.amount: {found}" in message
+    assert "0" * 100 not in message

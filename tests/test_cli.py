@@ -256,3 +256,29 @@ def test_out_dash_is_refused(tmp_path: Path):
     assert result.exit_code == 2
     assert "--out -" in result.output and "standard output" in result.output
     assert not (Path("-")).exists()
+
+
+@pytest.mark.parametrize("out", ["", "  "])
+def test_empty_out_is_refused_not_taken_as_the_current_folder(out: str, tmp_path: Path, monkeypatch):
+    """`--out "$DIR"` with DIR unset wrote the workbook into the current folder (Path("") is ".")."""
+    monkeypatch.chdir(tmp_path)
+    result = plan(ROOT / "fleets" / "online-boutique.csv", "-p", ROOT / "pricing/aws.yaml", "--out", out, "--quiet")
+    assert result.exit_code == 2
+    assert f"--out {out!r}: an empty path; expected a folder or a path ending in .xlsx" in result.output
+    assert not list(tmp_path.rglob("*.xlsx"))
+
+
+def test_json_naming_a_folder_names_the_option(tmp_path: Path):
+    result = plan(ROOT / "fleets" / "online-boutique.csv", "-p", ROOT / "pricing/aws.yaml", "--out",
+                  tmp_path / "a.xlsx", "--json", tmp_path, "--quiet")
+    assert result.exit_code == 2
+    assert f"--json {tmp_path}: is a folder; expected a file path" in result.output
+    assert not list(tmp_path.rglob("*.xlsx"))
+
+
+def test_help_lists_the_convert_sub_command_version_and_manifest_input():
+    result = plan("--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.replace("│", " ").split())
+    assert "plan convert MANIFESTS --to FLEET.csv" in text and "plan --version" in text
+    assert "Kubernetes manifests" in text

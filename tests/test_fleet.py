@@ -383,3 +383,32 @@ def test_values_are_never_coerced(tmp_path: Path) -> None:
     path = write(tmp_path, "service,cpu,memory,replicas,team\nNA,1,1Gi,007,null\n")
     [service] = load_fleet(path).services
     assert (service.name, service.replicas, service.team) == ("NA", 7, "null")
+
+
+def test_os_with_control_characters_or_a_huge_length_is_refused_naming_the_row(tmp_path: Path) -> None:
+    """An invisible control character made 'lin\\x07ux' print as 'linux' in 'os 'linux' has no price ...
+    expected one of linux, ...'; a 5,000-character OS was echoed whole."""
+    path = write(tmp_path, "service,cpu,memory,replicas,os\na,1,1Gi,1,lin\x07ux\nb,1,1Gi,1," + "w" * 5000 + "\n")
+    problems = problems_of(path)
+    assert problems[0] == (f"{path}, row 2, os: 'lin\\x07ux' contains the control character U+0007; "
+                           "expected an OS name of printable characters")
+    assert problems[1].startswith(f"{path}, row 3, os: a name of 5,000 characters")
+    assert "w" * 50 not in problems[1] and problems[1].endswith("expected an OS name of at most 253 characters")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_file_is_refused_after_the_size_limit() -> None:
+    """/dev/zero was read until memory ran out (MemoryError traceback under a memory limit)."""
+    [problem] = problems_of(Path("/dev/zero"))
+    assert problem == ("/dev/zero: larger than 256 MiB; expected a fleet CSV of at most 256 MiB "
+                       "(a fleet plans at most 200,000 replicas)")
+
+
+def test_a_file_above_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.fleet
+
+    text = "service,cpu,memory,replicas\na,1,1Gi,1\n"
+    monkeypatch.setattr(planner.fleet, "MAX_FILE_BYTES", len(text.encode()))
+    assert [s.name for s in load_fleet(write(tmp_path, text)).services] == ["a"]
+    [problem] = problems_of(write(tmp_path, text + "b,1,1Gi,1\n"))
+    assert problem.startswith(f"{tmp_path / 'fleet.csv'}: larger than ")

@@ -97,3 +97,81 @@ def test_onprem_windows_nodes_need_a_windows_host_licence():
     fleet = make_fleet(make_service("iis", 1, 2, 1, os="windows"))
     with pytest.raises(InputError, match="no Windows node can be priced"):
         build_container_model(fleet, Catalogue.model_validate(data), "cat.yaml")
+
+
+def _per_vm_rhel_catalogue(min_per_host: int, pack_size: int):
+    from planner.catalogue.schema import Catalogue
+    from tests.builders import price
+    data = onprem_catalogue().model_dump(by_alias=True)
+    data["licences"].append({"name": "rhel-vm", "product": "RHEL per VM", "role": "guest_os", "unit": "vm",
+                             "price": price(120, "year"), "min_per_host": min_per_host, "pack_size": pack_size,
+                             "os": ["rhel"]})
+    data["strategies"]["vm-per-service"]["guest_os"]["rhel"] = ["rhel-vm"]
+    return Catalogue.model_validate(data)
+
+
+def test_per_vm_guest_licence_counts_its_per_vm_minimum():
+    """unit vm with min_per_host 2 (README: per VM): 3 VMs need 6 units at 10 a month, not 3."""
+    fleet = make_fleet(make_service("jboss", 1, 1, 3, os="rhel", max_per_host=3))
+    model = build_vm_model(fleet, _per_vm_rhel_catalogue(2, 1), "cat.yaml")
+    host_type = model.problem.host_type("h2x12")
+    assert host_type.licence_cost("rhel", 3)[0] == pytest.approx(60.0)
+    assert host_type.licence_cost("rhel", 1)[0] == pytest.approx(20.0)
+    # 1 unit per VM in packs of 2 (RHEL per 2 VMs) is unchanged: 3 VMs buy 4 units
+    packed = build_vm_model(fleet, _per_vm_rhel_catalogue(0, 2), "cat.yaml").problem.host_type("h2x12")
+    assert packed.licence_cost("rhel", 3)[0] == pytest.approx(40.0)
+    # 2 units per VM in packs of 4: 3 VMs need 6 units, bought as 8
+    both = build_vm_model(fleet, _per_vm_rhel_catalogue(2, 4), "cat.yaml").problem.host_type("h2x12")
+    assert both.licence_cost("rhel", 3)[0] == pytest.approx(80.0)
+
+
+def test_per_vm_minimum_and_pack_that_do_not_divide_are_refused():
+    """3 units per VM in 2-unit packs cannot be priced per block of VMs exactly: the run stops, naming it."""
+    fleet = make_fleet(make_service("jboss", 1, 1, 3, os="rhel", max_per_host=3))
+    with pytest.raises(InputError, match="rhel-vm.*3 units per VM.*packs of 2"):
+        build_vm_model(fleet, _per_vm_rhel_catalogue(3, 2), "cat.yaml")
+
+
+def test_windows_brought_by_a_licence_is_never_offered_on_arm_instances():
+    """A guest_os / host_os Windows licence on a cloud catalogue (no licence-included Windows) keeps
+    Windows on x86_64 types, as on-prem: Windows Server does not run on arm64 (Graviton)."""
+    from tests.builders import price
+    ws = {"role": "guest_os", "unit": "physical_core", "price": price(100, "year"), "os": ["windows"]}
+    cat = cloud_catalogue(
+        os_pricing={},
+        licences=[{"name": "eks", "product": "EKS", "role": "fee", "unit": "cluster", "price": price(0.1)},
+                  {"name": "ws", "product": "WS guest", **ws},
+                  {"name": "ws-host", "product": "WS host", **ws, "role": "host_os"}],
+        strategies={"vm-per-service": {"guest_os": {"windows": ["ws"]}},
+                    "container-density": {"fees": ["eks"], "host_os": {"windows": ["ws-host"]}}},
+    )
+    fleet = make_fleet(make_service("iis", 1, 2, 2, os="windows"))
+    vm = build_vm_model(fleet, cat, "cat.yaml")
+    assert {o.name for o in vm.offers} == {"small (windows)", "large (windows)"}
+    containers = build_container_model(fleet, cat, "cat.yaml")
+    assert {o.name for o in containers.offers if o.pool == "windows"} == {"small (windows)", "large (windows)"}
+    assert {i.name: i.compatible for i in containers.problem.items}["iis"] == frozenset(
+        {"small (windows)", "large (windows)"})
+
+
+def _cloud_per_vcpu_rhel():
+    from tests.builders import price
+    return cloud_catalogue(
+        licences=[{"name": "eks", "product": "EKS", "role": "fee", "unit": "cluster", "price": price(0.1)},
+                  {"name": "rhel-vcpu", "product": "RHEL per vCPU", "role": "guest_os", "unit": "vcpu",
+                   "price": price(0.01), "os": ["rhel"]}],
+        strategies={"vm-per-service": {"guest_os": {"rhel": ["rhel-vcpu"]}}, "container-density": {"fees": ["eks"]}},
+    )
+
+
+def test_cloud_per_vcpu_guest_licence_counts_the_instance_vcpus():
+    """On a cloud catalogue the VM is the instance: RHEL per vCPU on 'large' (8 vCPU) is 8 x 0.01/h = 58.4
+    a month, not the 2 vCPU the request rounds to; and it is priced per instance type, so it steers the choice."""
+    fleet = make_fleet(make_service("jboss", 1.5, 20, 2, os="rhel"))
+    model = build_vm_model(fleet, _cloud_per_vcpu_rhel(), "cat.yaml")
+    assert model.problem.fixed_plan_cost == 0.0
+    assert not model.plan_lines
+    large = model.problem.host_type("large (rhel)")
+    assert large.licence_cost("rhel", 1)[0] == pytest.approx(8 * 0.01 * 730)
+    small = model.problem.host_type("small (rhel)")
+    assert small.licence_cost("rhel", 1)[0] == pytest.approx(2 * 0.01 * 730)

@@ -20,8 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import sys
 import types
 import typing
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,7 @@ from pydantic.fields import FieldInfo
 
 from planner.catalogue.schema import MAX_AMOUNT, Catalogue, Figure, Licence, Price, instance_family
 from planner.errors import InputError
+from planner.units import quote_excerpt
 
 YamlPath = tuple[str | int, ...]
 _LineMap = dict[tuple[str, ...], int]
@@ -72,6 +75,17 @@ for _resolvers in _CatalogueLoader.yaml_implicit_resolvers.values():
     _resolvers[:] = [(tag, _NO_SEXAGESIMAL.get(tag, regexp)) for tag, regexp in _resolvers]
 
 
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
+    """An integer, or its text when it has more digits than Python converts (a ValueError traceback otherwise):
+    the model then refuses it as too large, showing what was written."""
+    if len(node.value.replace("_", "").lstrip("+-0")) > sys.get_int_max_str_digits() > 0:
+        return str(node.value)
+    return int(loader.construct_yaml_int(node))
+
+
+_CatalogueLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 class _AliasBudget:
     """Counts the nodes reached again through aliases while scanning (see ``MAX_ALIAS_NODES``)."""
 
@@ -85,6 +99,10 @@ class _AliasBomb(Exception):
 
 
 _OS_NAME = re.compile(r"^[a-z][a-z0-9._-]*$")
+# A catalogue lists at most a few thousand instance types or models (AWS has about 1,000): far below this.
+MAX_FILE_BYTES = 64 * 2**20
+# Names shown in reports: at most as long as a fleet's service names (Kubernetes object names).
+MAX_NAME_LENGTH = 253
 _MAX_SHOWN = 60
 
 
@@ -146,13 +164,17 @@ def _read_text(path: Path) -> str:
     if path.is_dir():
         raise InputError(f"{path}: is a directory; expected a price catalogue YAML file")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:  # bounded: /dev/zero must not fill memory
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; expected a price catalogue YAML file") from None
     except PermissionError:
         raise InputError(f"{path}: cannot read the file (permission denied)") from None
     except OSError as err:
         raise InputError(f"{path}: cannot read the file ({err.strerror or err})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB; expected a price catalogue YAML file "
+                         f"of at most {MAX_FILE_BYTES // 2**20} MiB")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{path}: UTF-16 text; save the file as UTF-8")
     if b"\x00" in raw:
@@ -357,6 +379,8 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         text = value if len(value) <= _MAX_SHOWN else value[: _MAX_SHOWN - 3] + "..."
         return f"'{text}'"
+    if isinstance(value, int) and len(str(value)) > _MAX_SHOWN:
+        return f"{str(value)[: _MAX_SHOWN - 3]}... ({len(str(value)):,} digits)"
     return str(value)
 
 
@@ -624,6 +648,7 @@ def check_catalogue(catalogue: Catalogue, *, today: dt.date | None = None) -> li
     found += _check_prices(catalogue, today)
     found += _check_strategies(catalogue)
     found += _check_licences(catalogue)
+    found += _check_os_paid_twice(catalogue)
     found += _check_os_names(catalogue)
     found += _check_commitments(catalogue)
     found += _check_figures(catalogue)
@@ -703,14 +728,35 @@ def _check_names(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
         ("host_models", list(catalogue.host_models)),
         ("licences", list(catalogue.licences)),
     ]
+    named: list[tuple[YamlPath, str, str]] = [(("name",), catalogue.name, "a catalogue name")]
+    named += [(("sources", key), key, "a source key") for key in catalogue.sources]
+    for loc, name, what in named:
+        problem = _unprintable(name, what)
+        if problem:
+            found.append((loc, problem))
     for group, items in groups:
         for index, item in enumerate(items):
             loc: YamlPath = (group, index, "name")
-            if item.name in first:
+            problem = _unprintable(item.name, "a name")
+            if problem:
+                found.append((loc, problem))
+            elif item.name in first:
                 found.append((loc, f"duplicate name '{item.name}' (already used at {format_path(first[item.name])})"))
             else:
                 first[item.name] = loc
     return found
+
+
+def _unprintable(name: str, what: str) -> str | None:
+    """Refuse a name the reports could not show as written (the workbook replaces control characters)."""
+    if len(name) > MAX_NAME_LENGTH:
+        return f"a name of {len(name):,} characters ({quote_excerpt(name)}); expected {what} of at most " \
+               f"{MAX_NAME_LENGTH} characters"
+    bad = next((c for c in name if unicodedata.category(c) in ("Cc", "Cs")), None)
+    if bad is not None:
+        return f"{quote_excerpt(name)} contains the control character U+{ord(bad):04X}; expected {what} of " \
+               "printable characters"
+    return None
 
 
 def _check_prices(catalogue: Catalogue, today: dt.date) -> list[tuple[YamlPath, str]]:
@@ -815,6 +861,9 @@ def _check_licences(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
         if licence.role == "fee" and licence.unit in ("vm", "vcpu"):
             found.append((loc, f"got '{licence.unit}'; a fee is charged per cluster or per host: expected unit: "
                                "cluster, host, socket, socket_pair or physical_core"))
+        if licence.role == "hypervisor" and licence.unit == "vm":
+            found.append((loc, "got 'vm'; a hypervisor licence is counted per host (it would be billed once per "
+                               "host, not per VM): expected unit: physical_core, socket, socket_pair, host or vcpu"))
         if licence.role != "fee" and licence.unit == "cluster":
             found.append(
                 (loc, f"unit 'cluster' is only for fees (role: fee); role {licence.role} is counted per host or VM")
@@ -826,13 +875,40 @@ def _check_licences(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
             "min_per_host": licence.unit == "cluster",
             "pack_size": licence.unit == "cluster",
             "vms_per_licence": licence.role != "guest_os",
+            "os": licence.role not in ("guest_os", "host_os"),
         }
         for key, ignored in unused.items():
-            if key in given and ignored and getattr(licence, key) != Licence.model_fields[key].default:
-                why = (f"role {licence.role}: only guest OS licences cover a number of VMs"
-                       if key == "vms_per_licence" else f"unit {licence.unit}")
+            default = Licence.model_fields[key].get_default(call_default_factory=True)
+            if key in given and ignored and getattr(licence, key) != default:
+                why = {"vms_per_licence": f"role {licence.role}: only guest OS licences cover a number of VMs",
+                       "os": f"role {licence.role}: only guest_os and host_os licences serve an OS"
+                       }.get(key, f"unit {licence.unit}")
                 found.append((("licences", index, key),
                               f"{key} does not apply to {why}; remove it (it would be ignored)"))
+    return found
+
+
+def _check_os_paid_twice(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
+    """Refuse an OS both licence-included on an instance type and licensed by the strategy there.
+
+    Each such instance would pay the provider's OS uplift and the licence brought to it.
+    """
+    found: list[tuple[YamlPath, str]] = []
+    licensed = [(("strategies", "vm-per-service", "guest_os"), catalogue.strategies.vm_per_service.guest_os),
+                (("strategies", "container-density", "host_os"), catalogue.strategies.container_density.host_os)]
+    for base, by_os in licensed:
+        for os_name, names in by_os.items():
+            if not names:
+                continue
+            rule = catalogue.os_pricing.get(os_name)
+            both = [t.name for t in catalogue.instance_types if os_name in t.os_prices or (
+                rule is not None and t.arch in rule.arch and not (rule.exclude_burstable and t.burstable))]
+            if both:
+                where = f"os_pricing.{os_name}" if rule is not None else f"the os_prices of {both[0]}"
+                found.append(((*base, os_name),
+                              f"{os_name} is also licence-included ({where}): {len(both)} instance type(s) such as "
+                              f"{both[0]} would pay for {os_name} twice; expected one way: remove this entry "
+                              "(licence-included) or the licence-included price (bring your own licence)"))
     return found
 
 

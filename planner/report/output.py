@@ -36,7 +36,7 @@ NAME_MAX = 255
 def check_writable(path: Path, force: bool, option: str = "--out") -> None:
     """Fail before any work when the target exists (without --force) or its folder can't be made."""
     if path.is_dir():
-        raise PlannerError(f"{path} is a folder; expected a file path")
+        raise PlannerError(f"{option} {path}: is a folder; expected a file path")
     if path.exists() and not force:
         raise PlannerError(f"{path} already exists; pass --force to overwrite it, or choose another {option}")
     ancestor = path.parent  # fail before solving, not after; create nothing yet
