@@ -157,6 +157,9 @@ _SI_POWER = {"k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 MAX_LIST_DEPTH = 16
 # Objects read from one input at most (YAML aliases can repeat a List exponentially).
 MAX_OBJECTS = 200_000
+# Bytes read from one input at most, all its files together (as a fleet CSV: /dev/zero or a
+# runaway export must not fill memory; a 150,000-pod cluster's manifests are far smaller).
+MAX_INPUT_BYTES = 256 * 2**20
 _MAX_MILLICORES = MAX_CPU_CORES * 1000
 _MAX_BYTES = MAX_MEMORY_GIB * 2**30
 _MEMORY_UNITS = (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10), ("G", 10**9), ("M", 10**6), ("k", 10**3))
@@ -360,6 +363,7 @@ class _Reader:
 
     order: dict[Path, int] = field(default_factory=dict)  # file -> position in the input
     visited: int = 0  # values looked at by collect (objects and Lists), capped at MAX_OBJECTS
+    bytes_read: int = 0  # bytes read from every file so far, capped at MAX_INPUT_BYTES
     keys: list[tuple[int, int, tuple[int, ...], int]] = field(default_factory=list)  # sort keys of problems
 
     def problem(self, where: _Where | _Object | Path, text: str, doc: int = 0) -> None:
@@ -392,8 +396,10 @@ class _Reader:
         return [self.path]
 
     def read_text(self, file: Path) -> str | None:
+        left = max(0, MAX_INPUT_BYTES - self.bytes_read)
         try:
-            data = file.read_bytes()
+            with file.open("rb") as handle:  # bounded: a link to /dev/zero must not fill memory
+                data = handle.read(left + 1)
         except FileNotFoundError:
             self.problem(file, "cannot read: no such file; expected a manifest file or a folder of them")
             return None
@@ -402,6 +408,11 @@ class _Reader:
             return None
         except OSError as err:
             self.problem(file, f"cannot read: {err.strerror or err}")
+            return None
+        self.bytes_read += len(data)
+        if len(data) > left:
+            self.problem(file, f"the input passes {MAX_INPUT_BYTES // 2**20} MiB here; expected Kubernetes manifests "
+                               f"of at most {MAX_INPUT_BYTES // 2**20} MiB in all (plan each cluster on its own)")
             return None
         try:
             return data.decode("utf-8-sig")

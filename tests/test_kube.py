@@ -532,3 +532,16 @@ def test_resources_other_than_cpu_and_memory_are_noted(tmp_path: Path) -> None:
     assert [s.name for s in fleet.services] == ["train", "web"]
     assert ("requests and limits of resources other than cpu and memory are not planned (no host offers them "
             "here): train (nvidia.com/gpu)") in fleet.notes
+
+
+def test_manifests_above_the_size_limit_are_refused_not_read_without_end(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # a link to /dev/zero (or a runaway export) was read until memory ran out
+    import planner.kube
+
+    first = write(tmp_path / "m", deployment("a"), "a.yaml")
+    monkeypatch.setattr(planner.kube, "MAX_INPUT_BYTES", len(first.read_bytes()) + 10)
+    assert [s.name for s in load_kubernetes_fleet(first).services] == ["a"]
+    write(tmp_path / "m", deployment("b"), "b.yaml")  # the folder's files together pass the limit
+    [problem] = problems_of(tmp_path / "m")
+    assert problem.startswith(f"{tmp_path / 'm' / 'b.yaml'}: the input passes 0 MiB here; expected Kubernetes")
