@@ -7,8 +7,13 @@ class PlannerError(Exception):
     """A problem the user can fix. The CLI prints it and exits with status 2."""
 
 
+# Problems shown at most (all are kept in ``InputError.problems``): a CSV exported with the
+# wrong unit on every one of 200,000 rows should not print 200,000 lines.
+SHOWN_PROBLEMS = 100
+
+
 class InputError(PlannerError):
-    """One or more problems in an input file, all reported at once.
+    """One or more problems in an input file, all reported at once (the first SHOWN_PROBLEMS shown).
 
     Each problem is one line: ``file, row 7, memory: must be > 0 (got -2)``.
     """
@@ -23,7 +28,10 @@ class InputError(PlannerError):
         lines = [self.header] if self.header else []
         if len(self.problems) == 1 and not self.header:
             return self.problems[0]
-        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  - {p}" for p in self.problems[:SHOWN_PROBLEMS]]
+        if len(self.problems) > SHOWN_PROBLEMS:
+            lines.append(f"  ... and {len(self.problems) - SHOWN_PROBLEMS:,} more problems of the same files, "
+                         f"not shown (the first {SHOWN_PROBLEMS} are above)")
         return "\n".join(lines)
 
 

@@ -412,3 +412,14 @@ def test_a_file_above_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pyt
     assert [s.name for s in load_fleet(write(tmp_path, text)).services] == ["a"]
     [problem] = problems_of(write(tmp_path, text + "b,1,1Gi,1\n"))
     assert problem.startswith(f"{tmp_path / 'fleet.csv'}: larger than ")
+
+
+def test_thousands_of_bad_rows_show_the_first_hundred_and_a_count_of_the_rest(tmp_path: Path) -> None:
+    # a unit wrong on every row of an export printed one line per row (5,000 lines)
+    text = "service,cpu,memory,replicas\n" + "".join(f"s{i},1,2GB!,1\n" for i in range(5000))
+    with pytest.raises(InputError) as info:
+        load_fleet(write(tmp_path, text))
+    assert len(info.value.problems) == 5000  # all kept
+    shown = str(info.value).splitlines()
+    assert len(shown) == 102 and "row 101, memory: '2GB!'" in shown[-2]
+    assert shown[-1] == "  ... and 4,900 more problems of the same files, not shown (the first 100 are above)"
