@@ -154,11 +154,12 @@ def run_plan(fleet_path: Path, pricing_path: Path, options: PlanOptions = PlanOp
     """Load inputs, solve every strategy, price and check the plans."""
     fleet, catalogue = load_inputs(fleet_path, pricing_path, options.replicas, options.team_label)
     notes = list(fleet.notes)
-    if options.growth or any(s.growth is not None for s in fleet.services):
+    overrides = [f"{s.name} {s.growth * 100:+g} %" for s in fleet.services if s.growth is not None]
+    if options.growth or overrides:
         fleet = grow(fleet, options.growth)
         notes.append(f"planned for growth: requests x{1 + options.growth:g}"
-                     + (" (growth column overrides per service)" if any(s.growth is not None
-                                                                          for s in fleet.services) else ""))
+                     + (f" (the growth column overrides it for {len(overrides)} service(s): {', '.join(overrides)})"
+                        if overrides else ""))
     if options.commitment != ON_DEMAND:
         notes.append(f"priced at {options.commitment} commitment terms from the catalogue")
     models = build_models(fleet, catalogue, pricing_path, options.strategies, options.commitment)

@@ -99,6 +99,20 @@ class Plan:
         return sum(1 for h in self.hosts if h.spare)
 
     @property
+    def gap_reason(self) -> str:
+        """Return why the plan is not proven within the gap target ('' when it is).
+
+        Either the search stopped at its time limit, or (the packing itself proven) spare hosts
+        were added after optimising: their bound counts each as its pool's cheapest host type.
+        """
+        if self.status == "optimal":
+            return ""
+        if self.spare_hosts and not any("stopped with gap" in n for n in self.notes):
+            return ("the packing is proven optimal; the spare hosts are added after it, and the bound counts "
+                    "each as its pool's cheapest host type")
+        return "the search stopped at its time limit before proving the gap target"
+
+    @property
     def cost_breakdown(self) -> dict[str, float]:
         """Return monthly cost by category (every category, zeros included); sums to total_cost."""
         out = dict.fromkeys(CATEGORIES, 0.0)

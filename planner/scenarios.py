@@ -10,6 +10,7 @@ in another currency is refused unless a rate is given (``--fx EUR=1.08``: one EU
 from __future__ import annotations
 
 import concurrent.futures as cf
+import math
 import multiprocessing
 import re
 from collections.abc import Callable
@@ -91,7 +92,7 @@ def parse_fx(texts: list[str] | None) -> dict[str, float]:
     rates: dict[str, float] = {}
     for text in texts or []:
         m = re.fullmatch(r"\s*([A-Za-z]{3})\s*=\s*([0-9]*\.?[0-9]+)\s*", text)
-        if not m or float(m.group(2)) <= 0:
+        if not m or not 0 < float(m.group(2)) < math.inf:
             raise PlannerError(f"--fx {text!r}: expected CURRENCY=RATE such as EUR=1.08 (one EUR in the first "
                                "catalogue's currency)")
         currency, rate = m.group(1).upper(), float(m.group(2))
@@ -128,7 +129,7 @@ def check_currencies(pricing_paths: list[Path], fx: dict[str, float],
         raise InputError(errors, header=f"{len(errors)} problems in the catalogues:" if len(errors) > 1 else None)
     report = currencies[pricing_paths[0]]
     out: dict[Path, tuple[str, float]] = {}
-    missing = []
+    missing, unrated = [], []
     for path, cur in currencies.items():
         if cur == report:
             out[path] = (cur, 1.0)
@@ -136,7 +137,9 @@ def check_currencies(pricing_paths: list[Path], fx: dict[str, float],
             out[path] = (cur, fx[cur])
         else:
             missing.append(f"{path} is in {cur}")
+            unrated.append(cur)
     if missing:
+        cur = unrated[0]
         raise PlannerError(f"catalogues in different currencies: {pricing_paths[0]} is in {report}, "
                            + ", ".join(missing) + f"; give a rate such as --fx {cur}=1.08 (one {cur} in {report}) "
                            "or use catalogues in one currency")

@@ -180,8 +180,8 @@ class _Job:
 
 
 def prepared_inputs(fleet_path: Path, pricing_path: Path, options: PlanOptions) -> tuple[Fleet, Catalogue]:
-    """Load the inputs as run_plan does (growth applied)."""
-    fleet, catalogue = load_inputs(fleet_path, pricing_path)
+    """Load the inputs as run_plan does (HPA replicas and growth applied)."""
+    fleet, catalogue = load_inputs(fleet_path, pricing_path, options.replicas, options.team_label)
     if options.growth or any(s.growth is not None for s in fleet.services):
         fleet = grow(fleet, options.growth)
     return fleet, catalogue

@@ -55,6 +55,17 @@ def test_growth_plan_through_the_pipeline():
     assert any("growth" in n for n in grown.notes)
 
 
+
+def test_a_growth_column_without_the_option_is_reported_per_service(tmp_path: Path):
+    """--growth 0 and a growth column: the notes must name the growth planned, not just 'requests x1'."""
+    path = tmp_path / "f.csv"
+    path.write_text("service,cpu,memory,replicas,growth\na,1,1Gi,2,20%\nb,1,1Gi,1,\nc,1,1Gi,1,-10%\n")
+    result = run_plan(path, ROOT / "pricing/aws.yaml", PlanOptions(time_limit=5))
+    assert [s.vcpu for s in result.fleet.services] == pytest.approx([1.2, 1.0, 0.9])
+    note = next(n for n in result.notes if "growth" in n)
+    assert "a +20 %" in note and "c -10 %" in note and "b " not in note
+
+
 FLEET = make_fleet(
     make_service("web", 0.5, 1, 3),
     make_service("api", 1, 4, 4, max_per_host=2),

@@ -89,3 +89,19 @@ def test_catalogues_with_one_name_are_told_apart_by_their_file():
     assert "  AWS (quotes/aws.yaml): container-density 9.00" in lines
     assert both.label(both.scenarios[2]) == "On-prem"
     assert both.cheapest == ("AWS (quotes/aws.yaml)", "container-density", 9.0)
+
+
+def test_the_suggested_rate_names_the_currency_that_lacks_one(tmp_path):
+    """A later catalogue in the report currency must not turn the hint into '--fx USD=1.08 (one USD in USD)'."""
+    from planner.scenarios import check_currencies
+
+    eur = tmp_path / "eur.yaml"
+    eur.write_text(catalogue_yaml(load_catalogue(TINY_ONPREM).model_copy(update={"currency": "EUR"})))
+    with pytest.raises(PlannerError, match=r"--fx EUR=1\.08 \(one EUR in USD\)"):
+        check_currencies([TINY_CLOUD, eur, TINY_ONPREM], {})
+
+
+@pytest.mark.parametrize("text", ["EUR=" + "9" * 400, "EUR=0", "EUR=0." + "0" * 400 + "1"])
+def test_a_rate_that_is_not_a_finite_positive_number_is_refused(text):
+    with pytest.raises(PlannerError, match="--fx"):
+        parse_fx([text])

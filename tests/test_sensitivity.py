@@ -76,3 +76,21 @@ def test_parallel_runs_give_the_same_answer():
     two = run_sensitivity(result, workers=2, time_limit=5, progress=lambda d, n, label: seen.append((d, n)))
     assert one.rows == two.rows
     assert sorted(seen) == [(k, len(one.rows)) for k in range(1, len(one.rows) + 1)]
+
+
+def test_manifests_are_re_solved_with_the_runs_hpa_replicas(tmp_path):
+    # --replicas max: every re-solve plans the HPA's 6 replicas, as the run did, not spec.replicas (1)
+    manifest = tmp_path / "app.yaml"
+    manifest.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+        "spec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n"
+        "      - {name: web, image: web, resources: {requests: {cpu: '2', memory: 4Gi}}}\n---\n"
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\n"
+        "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 6\n",
+        encoding="utf-8")
+    result = run_plan(manifest, TINY_ONPREM, PlanOptions(time_limit=5, replicas="max"))
+    assert result.fleet.total_replicas == 6
+    sens = run_sensitivity(result, workers=1, time_limit=5)
+    assert sens.rows
+    for row in sens.rows:
+        assert row.base_delta == pytest.approx(sens.base_delta)

@@ -355,3 +355,99 @@ def test_support_percent_and_pue_are_live_too(tmp_path: Path) -> None:
                            if ln.ref == "licences.win-standard.price")
             got = after("Summary", f"{letter}{cells['monthly']}") - before("Summary", f"{letter}{cells['monthly']}")
             assert got == pytest.approx(expected, abs=1e-6)
+
+
+def test_commitment_discount_is_live(tmp_path: Path) -> None:
+    """Under --commitment the discount on the Prices sheet is in the formulas: editing it re-prices."""
+    result = run_plan(ROOT / "fleets/online-boutique.csv", ROOT / "pricing/aws.yaml",
+                      PlanOptions(time_limit=5, commitment="1y"))
+    path = tmp_path / "1y.xlsx"
+    write_workbook(result, path)
+    lines = [ln for p in result.plans for h in p.hosts for ln in h.lines if ln.discount]
+    assert lines
+    ref = lines[0].discount_ref
+    prices = load_workbook(path)["Prices"]
+    row = find_row(prices, 1, ref)
+    percent = prices.cell(row, 2).value
+    assert prices.cell(row, 3).value == "% off the on-demand price (1y term, instances)"
+    cells = summary_cells(path)
+    before = recalc(path)
+    after = recalc(path, {("Prices", f"B{row}"): percent + 10})
+    for plan in result.plans:
+        letter = "ABCDE"[cells["strategies"][plan.strategy] - 1]
+        assert before("Summary", f"{letter}{cells['monthly']}") == pytest.approx(plan.total_cost, abs=1e-6)
+        expected = -0.10 * math.fsum(ln.on_demand_monthly for h in plan.hosts for ln in h.lines
+                                     if ln.discount_ref == ref)
+        got = after("Summary", f"{letter}{cells['monthly']}") - before("Summary", f"{letter}{cells['monthly']}")
+        assert expected < 0 and got == pytest.approx(expected, abs=1e-6)
+    hosts = load_workbook(path)["Hosts Containers"]
+    fee = find_row(hosts, 1, "Plan-level line")
+    assert hosts.cell(fee, 3).value == "Amazon EKS cluster, standard support (1 unit)"
+
+
+def test_prices_say_what_one_amount_buys(planned: dict[str, tuple[PlanningResult, Path]]) -> None:
+    """A licence per core or a colocation price per kW is not shown as a bare 'USD per year' / 'per month'."""
+    _, path = planned["windows-onprem"]
+    prices = load_workbook(path)["Prices"]
+    units = {prices.cell(r, 1).value: prices.cell(r, 3).value for r in range(4, prices.max_row + 1)}
+    assert units["licences.vvf.price"] == "USD per physical core per year"
+    assert units["licences.openshift.price"] == "USD per 2 physical cores per year"
+    assert units["facility.colocation_per_kw"] == "USD per kW per month"
+    assert units["host_models.r760-2x16c-512g.purchase"] == "USD per server (one-off purchase)"
+    _, path = planned["windows-aws"]
+    prices = load_workbook(path)["Prices"]
+    units = {prices.cell(r, 1).value: prices.cell(r, 3).value for r in range(4, prices.max_row + 1)}
+    assert units["os_pricing.windows.price"] == "USD per vCPU per hour"
+    assert units["licences.eks.price"] == "USD per cluster per hour"
+
+
+def test_spare_hosts_are_labelled(tmp_path: Path) -> None:
+    """An empty spare host says so instead of naming a limiting resource it does not have."""
+    result = run_plan(ROOT / "fleets/online-boutique.csv", ROOT / "pricing/onprem.yaml",
+                      PlanOptions(time_limit=5, spare_hosts=1))
+    path = tmp_path / "spare.xlsx"
+    write_workbook(result, path)
+    wb = load_workbook(path)
+    seen = 0
+    for plan in result.plans:
+        ws = wb[f"Hosts {'VM' if plan.strategy == 'vm-per-service' else 'Containers'}"]
+        head = {ws.cell(3, c).value: c for c in range(1, ws.max_column + 1)}
+        for i, host in enumerate(plan.hosts):
+            limiting = ws.cell(4 + i, head["Limiting resource"]).value
+            services = ws.cell(4 + i, head["Services"]).value
+            if host.spare:
+                seen += 1
+                assert limiting == "none (spare)" and services.startswith("spare"), (ws.title, host.id)
+            else:
+                assert limiting in ("cpu", "memory", "slots") and services
+    assert seen == sum(p.spare_hosts for p in result.plans) > 0
+
+
+def test_changes_sheet_states_period_and_currency(planned: dict[str, tuple[PlanningResult, Path]],
+                                                  tmp_path: Path) -> None:
+    """The Changes sheet's amounts are monthly, like every other sheet's, and it says so."""
+    from planner.replan import compare_to_baseline, load_baseline
+
+    result, path = planned["boutique-aws"]
+    changes = compare_to_baseline(result, load_baseline(path))
+    out = tmp_path / "changes.xlsx"
+    write_workbook(result, out, changes=changes)
+    assert load_workbook(out)["Changes"]["A2"].value.startswith("Monthly costs in USD. Baseline ")
+
+
+def test_a_gap_left_by_spare_hosts_is_explained_not_called_a_time_limit(tmp_path):
+    """With --spare-hosts the packing can be proven optimal and the plan still show a gap: say why."""
+    from planner.pipeline import PlanOptions, run_plan
+
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("service,cpu,memory,replicas,max_per_host\n" + "".join(f"s{i},1,2Gi,2,1\n" for i in range(6)))
+    result = run_plan(fleet, ROOT / "tests/data/pricing/tiny-onprem.yaml", PlanOptions(time_limit=10, spare_hosts=1))
+    feasible = [p for p in result.plans if p.status == "feasible"]
+    assert feasible, "the spares' bound leaves a gap on this fleet"
+    for plan in feasible:
+        assert plan.gap_reason.startswith("the packing is proven optimal; the spare hosts are added after it")
+    book = tmp_path / "plan.xlsx"
+    write_workbook(result, book)
+    ws = load_workbook(book)["Summary"]
+    rows = {row[0].value: [c.value for c in row[1:3]] for row in ws.iter_rows() if row[0].value}
+    assert [p.gap_reason or "-" for p in result.plans] == rows["Why a gap remains"]

@@ -38,7 +38,8 @@ def on_grid(sizes: np.ndarray) -> tuple[np.ndarray, float] | None:
     for scale in GRID_SCALES:
         scaled = sizes * scale
         whole = np.round(scaled)
-        if whole.max() < 2**53 and np.all(np.abs(scaled - whole) <= 1e-6 + 1e-14 * scaled):
+        # every size at least one unit: a size that rounds to 0 (a 1n CPU request) is off this grid
+        if whole.max() < 2**53 and whole.min() >= 1 and np.all(np.abs(scaled - whole) <= 1e-6 + 1e-14 * scaled):
             units = whole.astype(np.int64)
             common = math.gcd(*units.tolist())
             return units // common, common / scale

@@ -79,7 +79,8 @@ def write_changes_sheet(wb: Workbook, changes: Changes, currency: str) -> Worksh
     ws = wb.create_sheet(CHANGES_SHEET)
     b = changes.baseline
     _title(ws, st, "Changes since the baseline",
-           f"Baseline {b.path}: fleet {b.fleet_name}, priced with {b.catalogue_name} (as of {b.catalogue_as_of}). "
+           f"Monthly costs in {currency}. Baseline {b.path}: fleet {b.fleet_name}, priced with {b.catalogue_name} "
+           f"(as of {b.catalogue_as_of}). "
            "price effect = baseline placement at the new prices - baseline; re-optimisation = optimal plan of the "
            "baseline fleet at the new prices - that; volume = this run's plan - that (services added, removed, "
            "resized); churn limit = the --max-moves plan - the optimal plan.")

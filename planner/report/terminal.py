@@ -51,8 +51,8 @@ def render_summary(result: PlanningResult, outputs: list[Path], console: Console
                           "host(s) can fail")
     for plan in result.plans:
         if plan.status != "optimal":
-            console.print(f"[yellow]{plan.strategy}: stopped at a limit; no plan can cost less than "
-                          f"{money(plan.lower_bound, cur)} (gap {plan.gap * 100:.2f} %)[/]")
+            console.print(f"[yellow]{plan.strategy}: no plan can cost less than {money(plan.lower_bound, cur)} "
+                          f"(gap {plan.gap * 100:.2f} %): {plan.gap_reason}[/]")
     notes = [*result.notes, *dict.fromkeys(n for p in result.plans for n in p.notes)]
     for note in notes:
         console.print(f"[dim]note: {note}[/]")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from planner import __version__
 from planner.catalogue.schema import Catalogue, Price
 from planner.pipeline import PlanningResult
 from planner.plans import Plan, PlannedHost
-from planner.price_refs import resolve
+from planner.price_refs import UsedPrice, resolve
 from planner.report import showback as sb
 from planner.report.json_out import result_dict
 from planner.report.workbook_style import (
@@ -74,7 +75,11 @@ CATEGORY_LABELS = {
 }
 SHORT = {VM_PER_SERVICE: "VM", CONTAINER_DENSITY: "Containers"}
 EDITION_CATEGORIES = (HYPERVISOR, GUEST_OS, HOST_OS, PLATFORM)
+COUNTING_UNITS = {"physical_core": ("physical core", "physical cores"), "socket": ("socket", "sockets"),
+                  "socket_pair": ("socket pair", "socket pairs"), "host": ("host", "hosts"), "vm": ("VM", "VMs"),
+                  "vcpu": ("vCPU", "vCPUs"), "cluster": ("cluster", "clusters")}
 SUMMARY_VALUE_WIDTH = 30
+WRAPPED_METRICS = ("Why a gap remains", "Host types")  # Summary rows of text, wrapped
 TABLE_HEADER_ROW = 3  # title in row 1, a one-line note in row 2, the table header in row 3
 PRICE_EDIT_NOTE = ("Editing a price (column B of the Prices sheet) recalculates every host, plan total, category "
                    "and the delta for the same placement. A new optimal placement for new prices needs a re-run "
@@ -111,6 +116,38 @@ def _xl_text(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _price_unit(cat: Catalogue, u: UsedPrice) -> str:
+    """Return a price's unit as finance reads it: what one amount buys and how often it is paid
+    (``USD per physical core per year``, ``USD per kW per month``), not just ``USD per year``."""
+    ref, what = u.ref, None
+    if ref.startswith("commitments."):
+        term, index, _ = ref[len("commitments."):].split(".", 2)
+        commitment = cat.commitments[term][int(index)]  # type: ignore[index]
+        names = f": {', '.join(commitment.names)}" if commitment.names else ""
+        return f"% off the on-demand price ({term} term, {commitment.applies_to}{names})"
+    if ref.endswith(".support_percent_per_year"):
+        return "% of the licence price per year (support)"
+    if ref.startswith("licences.") and ref.endswith(".price"):
+        lic = next((x for x in cat.licences if f"licences.{x.name}.price" == ref), None)
+        if lic is not None:
+            one, many = COUNTING_UNITS.get(lic.unit, (lic.unit, lic.unit))
+            what = one if lic.price.units == 1 else f"{lic.price.units:g} {many}"
+    elif ref.startswith("os_pricing.") and ref.endswith(".price"):
+        rule = cat.os_pricing.get(ref[len("os_pricing."):-len(".price")])
+        what = None if rule is None else ("vCPU" if rule.per == "vcpu" else "instance")
+    elif ref.startswith("instance_types."):
+        what = "instance"
+    elif ref == "facility.colocation_per_kw":
+        what = "kW"
+    elif ref.startswith("host_models."):
+        what = "server"
+    price = resolve(cat, ref)
+    if what is None or not isinstance(price, Price) or price.per == "kwh":
+        return u.unit
+    period = "(one-off purchase)" if price.per == "once" else f"per {price.per}"
+    return f"{cat.currency} per {what} {period}"
+
+
 def _label(strategy: str) -> str:
     return SHORT.get(strategy, strategy)
 
@@ -125,6 +162,8 @@ def _host_mix(plan: Plan) -> str:
 
 
 def _limiting(host: PlannedHost) -> str:
+    if host.spare:
+        return "none (spare)"
     shares = [("cpu", host.cpu_utilisation), ("memory", host.memory_utilisation)]
     if host.max_items > 1:
         shares.append(("slots", host.items / host.max_items))
@@ -159,12 +198,20 @@ class _Pricer:
         return value.amount if isinstance(value, Price) else value.value
 
     def term(self, line: LicenceLine) -> str | None:
-        """Return the formula term of one line, or None when it costs nothing (a 0 price)."""
+        """Return the formula term of one line, or None when it costs nothing (a 0 price).
+
+        A line under a commitment discount is its on-demand term times ``(1-discount/100)`` on the
+        discount's own row, so editing the discount re-prices it too.
+        """
         if not line.monthly or line.ref not in self.rows:
             return None
         amount = self._amount(line.ref)
         if amount == 0:
             return None
+        if line.discount and line.discount_ref in self.rows:
+            base = self.term(replace(line, monthly=line.on_demand_monthly, discount=0.0, discount_ref="",
+                                     undiscounted=None))
+            return None if base is None else f"{base}*(1-{self._cell(line.discount_ref)}/100)"
         close = lambda v: abs(v - line.monthly) <= 1e-9 * max(1.0, abs(line.monthly))  # noqa: E731
         if line.ref.startswith("licences.") and line.ref.endswith(".price"):
             lic = self.licences.get(line.ref[len("licences."):-len(".price")])
@@ -249,7 +296,8 @@ def _hosts_sheet(wb: Workbook, st: Styles, result: PlanningResult, plan: Plan, p
             c += 1
         put(ws, r, c, _limiting(host))
         put(ws, r, c + 1, host.items)
-        put(ws, r, c + 2, ", ".join(f"{s} ×{n}" if n > 1 else s for s, n in host.services))
+        put(ws, r, c + 2, "spare: kept empty to take over a failed host" if host.spare else
+            ", ".join(f"{s} ×{n}" if n > 1 else s for s, n in host.services))
         editions = dict.fromkeys(ln.name for ln in host.lines if ln.category in EDITION_CATEGORIES)
         put(ws, r, c + 3, ", ".join(editions))
     last_host_row = max(r, h + 1)
@@ -273,7 +321,7 @@ def _hosts_sheet(wb: Workbook, st: Styles, result: PlanningResult, plan: Plan, p
         r += 1
         put(ws, r, 1, "Plan-level line")
         put(ws, r, 2, ln.name)
-        put(ws, r, 3, f"{ln.product} ({ln.units:g} units)")
+        put(ws, r, 3, f"{ln.product} ({ln.units:g} unit{'' if ln.units == 1 else 's'})")
         f = pricer.formula([ln])
         put(ws, r, cat_cols[ln.category], f if f is not None else 0, st.money, is_formula=f is not None)
         formula(ws, r, total_col, f"=SUM({first_cat_letter}{r}:{last_cat_letter}{r})", st.money)
@@ -435,7 +483,7 @@ def _prices_sheet(wb: Workbook, st: Styles, result: PlanningResult) -> dict[str,
         rows[u.ref] = r
         put(ws, r, 1, u.ref)
         put(ws, r, 2, u.amount, st.amount, style=st.input)
-        put(ws, r, 3, u.unit)
+        put(ws, r, 3, _price_unit(result.catalogue, u))
         put(ws, r, 4, u.item)
         put(ws, r, 5, u.source_title)
         put(ws, r, 6, u.as_of, "yyyy-mm-dd")
@@ -621,6 +669,8 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         ("Status", [p.status for p in plans], None),
         ("Lower bound (no plan costs less)", [p.lower_bound for p in plans], st.money),
         ("Proven gap", [p.gap for p in plans], "0.00%"),
+        *([("Why a gap remains", [p.gap_reason or "-" for p in plans], None)]
+          if any(p.gap_reason for p in plans) else []),
         ("Solve seconds", [p.solve_seconds for p in plans], "0.0"),
         ("Host types", [_host_mix(p) for p in plans], None),  # last: a tall row
     ]
@@ -629,10 +679,10 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         put(ws, r, 1, label, st.label)
         for i, v in enumerate(values):
             is_f = isinstance(v, str) and v.startswith("=") and label in ("Monthly cost", "Annual cost")
-            cell = put(ws, r, 2 + i, v, fmt, is_formula=is_f, wrap=label == "Host types")
+            cell = put(ws, r, 2 + i, v, fmt, is_formula=is_f, wrap=label in WRAPPED_METRICS)
             if label == "Monthly cost":
                 cell.font = st.bold_font
-        if label == "Host types":  # wrapped text: give the row the lines it needs
+        if label in WRAPPED_METRICS:  # wrapped text: give the row the lines it needs
             lines = max(1, *(math.ceil(len(str(v)) / (SUMMARY_VALUE_WIDTH - 4)) for v in values))
             ws.row_dimensions[r].height = 15 * lines
             ws.cell(row=r, column=1).alignment = Alignment(vertical="top")

@@ -81,3 +81,11 @@ def test_reachable_capacity_lifts_the_bound_where_pooled_capacity_cannot_be_used
     inst = build_instance(PackingProblem((group,), (host,)))
     # Nominal pooling: 3.5 cores / 1.2 = 2.92 hosts -> 3 whole hosts; reachable: 3.5 / 1.0 -> 4.
     assert abs(aggregate_mip_bound(inst, 5.0).bound - 400.0) < 1e-2
+
+
+def test_a_size_that_rounds_to_no_unit_is_off_the_grid() -> None:
+    # a 1n CPU request (1e-9 cores) rounded to 0 millicores: a unit of 0, then OverflowError
+    assert on_grid(np.array([1e-9])) is None
+    assert on_grid(np.array([1e-9, 0.5])) is None
+    reach = reachable_capacity(np.array([1e-9]), np.array([[3]]), np.array([2.0]))
+    assert reach[0] == 2.0  # nominal capacity kept (valid, only weaker)
