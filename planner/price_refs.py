@@ -60,22 +60,55 @@ def resolve(catalogue: Catalogue, ref: str) -> Price | Figure:
     return value
 
 
+# What one licence unit is, singular and plural, as finance reads it.
+COUNTING_UNITS = {"physical_core": ("physical core", "physical cores"), "socket": ("socket", "sockets"),
+                  "socket_pair": ("socket pair", "socket pairs"), "host": ("host", "hosts"), "vm": ("VM", "VMs"),
+                  "vcpu": ("vCPU", "vCPUs"), "cluster": ("cluster", "clusters")}
+
+
 def describe(catalogue: Catalogue, ref: str) -> UsedPrice:
-    """Return the finance view of one referenced price."""
+    """Return the finance view of one referenced price: its unit says what one amount buys and how
+    often it is paid (``USD per physical core per year``, ``USD per kW per month``)."""
     value = resolve(catalogue, ref)
     source = catalogue.sources[value.source]
+    item = ref.split(".", 1)[1].rsplit(".", 1)[0] if "." in ref else ref
     if isinstance(value, Price):
-        per = {"hour": "hour", "month": "month", "year": "year", "once": "purchase", "kwh": "kWh"}[value.per]
-        unit = f"{catalogue.currency} per {value.units} units per {per}" if value.units != 1 \
-            else f"{catalogue.currency} per {per}"
+        per = {"hour": "per hour", "month": "per month", "year": "per year", "once": "(one-off purchase)",
+               "kwh": "per kWh"}[value.per]
+        what = _what_one_amount_buys(catalogue, ref, value)
+        unit = f"{catalogue.currency} per {what} {per}" if what else f"{catalogue.currency} {per}"
         amount = value.amount
     elif ref.startswith("commitments."):
-        unit, amount = "% discount", value.value
+        term, index, _ = ref[len("commitments."):].split(".", 2)
+        commitment = catalogue.commitments[term][int(index)]  # type: ignore[index]
+        names = f": {', '.join(commitment.names)}" if commitment.names else ""
+        item = f"{term} commitment, {commitment.applies_to}{names}"
+        unit, amount = "% off the on-demand price", value.value
+    elif ref.endswith(".support_percent_per_year"):
+        unit, amount = "% of the licence price per year (support)", value.value
     else:
         unit, amount = "figure", value.value
-    return UsedPrice(ref, ref.split(".", 1)[1].rsplit(".", 1)[0] if "." in ref else ref, amount, unit,
-                     value.source, source.title, value.as_of or source.as_of,
+    return UsedPrice(ref, item, amount, unit, value.source, source.title, value.as_of or source.as_of,
                      bool(value.unverified or source.unverified))
+
+
+def _what_one_amount_buys(catalogue: Catalogue, ref: str, price: Price) -> str:
+    """Return what one price amount buys ('' for a plain amount per period, e.g. electricity per kWh)."""
+    if ref.startswith("licences.") and ref.endswith(".price"):
+        lic = next((x for x in catalogue.licences if f"licences.{x.name}.price" == ref), None)
+        if lic is not None:
+            one, many = COUNTING_UNITS.get(lic.unit, (lic.unit, lic.unit))
+            return one if price.units == 1 else f"{price.units:g} {many}"
+    if ref.startswith("os_pricing.") and ref.endswith(".price"):
+        rule = catalogue.os_pricing.get(ref[len("os_pricing."):-len(".price")])
+        return "" if rule is None else ("vCPU" if rule.per == "vcpu" else "instance")
+    if ref.startswith("instance_types."):
+        return "instance"
+    if ref == "facility.colocation_per_kw":
+        return "kW"
+    if ref.startswith("host_models."):
+        return "server"
+    return "" if price.units == 1 else f"{price.units:g} units"
 
 
 def refs_used(lines_refs: set[str], catalogue: Catalogue) -> list[UsedPrice]:

@@ -369,7 +369,8 @@ def test_commitment_discount_is_live(tmp_path: Path) -> None:
     prices = load_workbook(path)["Prices"]
     row = find_row(prices, 1, ref)
     percent = prices.cell(row, 2).value
-    assert prices.cell(row, 3).value == "% off the on-demand price (1y term, instances)"
+    assert prices.cell(row, 3).value == "% off the on-demand price"
+    assert prices.cell(row, 4).value == "1y commitment, instances"
     cells = summary_cells(path)
     before = recalc(path)
     after = recalc(path, {("Prices", f"B{row}"): percent + 10})

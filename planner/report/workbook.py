@@ -37,7 +37,7 @@ from planner import __version__
 from planner.catalogue.schema import Catalogue, Price
 from planner.pipeline import PlanningResult
 from planner.plans import Plan, PlannedHost
-from planner.price_refs import UsedPrice, resolve
+from planner.price_refs import resolve
 from planner.report import showback as sb
 from planner.report.json_out import result_dict
 from planner.report.workbook_style import (
@@ -75,9 +75,6 @@ CATEGORY_LABELS = {
 }
 SHORT = {VM_PER_SERVICE: "VM", CONTAINER_DENSITY: "Containers"}
 EDITION_CATEGORIES = (HYPERVISOR, GUEST_OS, HOST_OS, PLATFORM)
-COUNTING_UNITS = {"physical_core": ("physical core", "physical cores"), "socket": ("socket", "sockets"),
-                  "socket_pair": ("socket pair", "socket pairs"), "host": ("host", "hosts"), "vm": ("VM", "VMs"),
-                  "vcpu": ("vCPU", "vCPUs"), "cluster": ("cluster", "clusters")}
 SUMMARY_VALUE_WIDTH = 30
 WRAPPED_METRICS = ("Why a gap remains", "Host types")  # Summary rows of text, wrapped
 TABLE_HEADER_ROW = 3  # title in row 1, a one-line note in row 2, the table header in row 3
@@ -114,38 +111,6 @@ def _sheet_ref(title: str) -> str:
 def _xl_text(text: str) -> str:
     """Return a string as an Excel string literal in a formula."""
     return '"' + text.replace('"', '""') + '"'
-
-
-def _price_unit(cat: Catalogue, u: UsedPrice) -> str:
-    """Return a price's unit as finance reads it: what one amount buys and how often it is paid
-    (``USD per physical core per year``, ``USD per kW per month``), not just ``USD per year``."""
-    ref, what = u.ref, None
-    if ref.startswith("commitments."):
-        term, index, _ = ref[len("commitments."):].split(".", 2)
-        commitment = cat.commitments[term][int(index)]  # type: ignore[index]
-        names = f": {', '.join(commitment.names)}" if commitment.names else ""
-        return f"% off the on-demand price ({term} term, {commitment.applies_to}{names})"
-    if ref.endswith(".support_percent_per_year"):
-        return "% of the licence price per year (support)"
-    if ref.startswith("licences.") and ref.endswith(".price"):
-        lic = next((x for x in cat.licences if f"licences.{x.name}.price" == ref), None)
-        if lic is not None:
-            one, many = COUNTING_UNITS.get(lic.unit, (lic.unit, lic.unit))
-            what = one if lic.price.units == 1 else f"{lic.price.units:g} {many}"
-    elif ref.startswith("os_pricing.") and ref.endswith(".price"):
-        rule = cat.os_pricing.get(ref[len("os_pricing."):-len(".price")])
-        what = None if rule is None else ("vCPU" if rule.per == "vcpu" else "instance")
-    elif ref.startswith("instance_types."):
-        what = "instance"
-    elif ref == "facility.colocation_per_kw":
-        what = "kW"
-    elif ref.startswith("host_models."):
-        what = "server"
-    price = resolve(cat, ref)
-    if what is None or not isinstance(price, Price) or price.per == "kwh":
-        return u.unit
-    period = "(one-off purchase)" if price.per == "once" else f"per {price.per}"
-    return f"{cat.currency} per {what} {period}"
 
 
 def _label(strategy: str) -> str:
@@ -483,7 +448,7 @@ def _prices_sheet(wb: Workbook, st: Styles, result: PlanningResult) -> dict[str,
         rows[u.ref] = r
         put(ws, r, 1, u.ref)
         put(ws, r, 2, u.amount, st.amount, style=st.input)
-        put(ws, r, 3, _price_unit(result.catalogue, u))
+        put(ws, r, 3, u.unit)
         put(ws, r, 4, u.item)
         put(ws, r, 5, u.source_title)
         put(ws, r, 6, u.as_of, "yyyy-mm-dd")
