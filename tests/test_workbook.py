@@ -452,3 +452,22 @@ def test_a_gap_left_by_spare_hosts_is_explained_not_called_a_time_limit(tmp_path
     ws = load_workbook(book)["Summary"]
     rows = {row[0].value: [c.value for c in row[1:3]] for row in ws.iter_rows() if row[0].value}
     assert [p.gap_reason or "-" for p in result.plans] == rows["Why a gap remains"]
+
+
+def test_the_delta_is_explained_in_words_from_the_cost_categories(tmp_path):
+    """Online Boutique on AWS: containers pay the EKS fee (73.00) and save 26.79 on instances."""
+    result = run_plan(ROOT / "fleets/online-boutique.csv", ROOT / "pricing/aws.yaml", PlanOptions(time_limit=10))
+    from planner.report.why import delta_explanation
+
+    vm, ct = (next(p for p in result.plans if p.strategy == s) for s in ("vm-per-service", "container-density"))
+    fee = ct.cost_breakdown["cluster_fees"] - vm.cost_breakdown["cluster_fees"]
+    saved = ct.cost_breakdown["instances"] - vm.cost_breakdown["instances"]
+    assert fee == pytest.approx(73.0) and saved < 0
+    why = delta_explanation(result)
+    assert why == (f"container-density costs USD {ct.total_cost - vm.total_cost:,.2f} more per month: "
+                   f"cluster fees +73.00; it spends less on instances {saved:+,.2f}")
+    path = tmp_path / "ob.xlsx"
+    write_workbook(result, path)
+    ws = load_workbook(path)["Summary"]
+    row = next(r for r in ws.iter_rows() if r[0].value == "Why, at the run's prices")
+    assert row[1].value == why[0].upper() + why[1:] + "."

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.pipeline import PlanningResult
+from planner.report.why import delta_explanation
 
 
 def money(amount: float, currency: str) -> str:
@@ -38,6 +39,9 @@ def render_summary(result: PlanningResult, outputs: list[Path], console: Console
             f"[bold green]{delta.cheaper}[/] is cheaper by {money(delta.absolute, cur)} per month "
             f"({delta.percent:.1f} %, {money(delta.absolute * 12, cur)} per year)"
         )
+        why = delta_explanation(result)
+        if why:
+            console.print(f"why: {why}")
     opts = result.options
     if opts.commitment != "on-demand":
         for plan in result.plans:

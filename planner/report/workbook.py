@@ -39,6 +39,7 @@ from planner.pipeline import PlanningResult
 from planner.plans import Plan, PlannedHost
 from planner.price_refs import resolve
 from planner.report import showback as sb
+from planner.report.why import CATEGORY_LABELS, delta_explanation
 from planner.report.json_out import result_dict
 from planner.report.workbook_style import (
     PCT,
@@ -62,17 +63,6 @@ from planner.strategies import (
 
 PLAN_DATA_SHEET = "_plan_data"
 CHUNK = 30_000
-CATEGORY_LABELS = {
-    "instances": "Instances",
-    "hardware": "Hardware (amortised)",
-    "support_and_rack": "Support and rack",
-    "power_and_facility": "Power and facility",
-    "hypervisor_licences": "Hypervisor licences",
-    "guest_os_licences": "Guest OS licences",
-    "host_os_licences": "Host OS licences",
-    "container_platform_licences": "Container platform licences",
-    "cluster_fees": "Cluster fees",
-}
 SHORT = {VM_PER_SERVICE: "VM", CONTAINER_DENSITY: "Containers"}
 EDITION_CATEGORIES = (HYPERVISOR, GUEST_OS, HOST_OS, PLATFORM)
 SUMMARY_VALUE_WIDTH = 30
@@ -674,6 +664,14 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         r += 1
         put(ws, r, 1, "Saving, % of the dearer plan", st.label)
         formula(ws, r, 2, f"=IF(MAX({b},{c})>0,B{saving_row}/MAX({b},{c}),0)", PCT)
+        why = delta_explanation(result)
+        if why:  # in words, at the run's prices (the table below recalculates; this text does not)
+            r += 1
+            put(ws, r, 1, "Why, at the run's prices", st.label)
+            put(ws, r, 2, why[0].upper() + why[1:] + ".", wrap=True)
+            ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=4)
+            ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(why) / (3 * SUMMARY_VALUE_WIDTH - 10)))
+            ws.cell(row=r, column=1).alignment = Alignment(vertical="top")
 
     # why: cost by category
     r += 2
