@@ -447,3 +447,23 @@ def test_a_baseline_with_licensed_spares_reprices_to_itself(tmp_path):
     s = changes.strategy("vm-per-service")
     assert s.repriced_cost == pytest.approx(s.baseline_cost)
     assert s.price_effect == pytest.approx(0.0, abs=1e-6)
+
+
+def test_with_max_moves_the_scenarios_sheet_says_its_plans_are_not_move_limited(base, tmp_path):
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    _, fleet, before, _ = base
+    from planner.report.workbook import write_workbook
+
+    book = tmp_path / "before.xlsx"
+    write_workbook(before, book)
+    out = tmp_path / "after.xlsx"
+    result = CliRunner().invoke(app, [str(fleet), "-p", str(TINY_CLOUD), "-p", str(TINY_ONPREM),
+                                      "--baseline", str(book), "--max-moves", "1", "--out", str(out), "--quiet",
+                                      "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    note = load_workbook(out)["Scenarios"]["A2"].value
+    assert note.endswith("These are optimal plans, not limited by --max-moves 1: the Summary shows the "
+                         "move-limited plans.")

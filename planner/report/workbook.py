@@ -794,6 +794,12 @@ def write_workbook(result: PlanningResult, path: Path, changes: Any = None, sens
     if scenarios is not None:
         write_scenarios_sheet(wb, scenarios, scenarios.currency)
         extra.append(SCENARIOS_SHEET)
+    if changes is not None and getattr(changes, "max_moves", None) is not None:
+        for name in (SENSITIVITY_SHEET, SCENARIOS_SHEET):  # solved without the churn limit: say so
+            if name in wb.sheetnames:
+                note = wb[name].cell(row=2, column=1)
+                note.value = (f"{note.value} These are optimal plans, not limited by --max-moves "
+                              f"{changes.max_moves}: the Summary shows the move-limited plans.")
     # sheet order: Summary, re-plan sheets, Services, Hosts/Placements per strategy, Prices, Assumptions, _plan_data
     order = ["Summary", *extra, "Services", *(n for p in result.plans for n in (_sheet_name("Hosts", p.strategy),
                                                                           _sheet_name("Placements", p.strategy))),
