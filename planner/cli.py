@@ -118,12 +118,14 @@ def plan(
         if max_moves is not None and baseline is None:
             raise PlannerError("--max-moves needs --baseline PREVIOUS.xlsx (or PLAN.json)")
         from planner.replan import check_baseline, compare_to_baseline, load_baseline, summary_lines
-        from planner.scenarios import check_currencies, parse_fx, run_scenarios
+        from planner.scenarios import check_currencies, check_plannable, parse_fx, run_scenarios
 
         main_pricing = pricing[0]
         rates = parse_fx(fx)
         if len(pricing) > 1 or rates:
             check_currencies(pricing, rates, commitment)  # repeats, currencies, rates, terms: before any solve
+        if len(pricing) > 1:  # a service no host of a later catalogue fits: before the first catalogue's solves
+            check_plannable(fleet, pricing[1:], options)
         base = load_baseline(baseline) if baseline is not None else None
         if base is not None:
             check_baseline(base, *load_inputs(fleet, main_pricing, replicas, team_label))

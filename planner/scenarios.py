@@ -20,7 +20,8 @@ from pathlib import Path
 from planner.catalogue import load_catalogue
 from planner.errors import InputError, PlannerError
 from planner.pricing import ON_DEMAND
-from planner.pipeline import PlanningResult, PlanOptions, missing_term, run_plan
+from planner.fleet import grow
+from planner.pipeline import PlanningResult, PlanOptions, build_models, load_inputs, missing_term, run_plan
 
 Progress = Callable[[int, int, str], None]
 
@@ -164,6 +165,27 @@ def scenario_of(result: PlanningResult, rate: float = 1.0) -> Scenario:
     )
 
 
+def check_plannable(fleet_path: Path, pricing_paths: list[Path], options: PlanOptions) -> None:
+    """Raise PlannerError naming every catalogue the fleet cannot be planned on (before any solve).
+
+    Each catalogue's models are built as ``run_plan`` builds them: a service that fits no host of
+    a later catalogue is reported with the first, not after the first catalogue's solves.
+    """
+    problems: list[str] = []
+    for path in pricing_paths:
+        try:
+            fleet, catalogue = load_inputs(fleet_path, path, options.replicas, options.team_label)
+            if options.growth or any(s.growth is not None for s in fleet.services):
+                fleet = grow(fleet, options.growth)
+            build_models(fleet, catalogue, path, options.strategies, options.commitment)
+        except PlannerError as err:
+            problems.append(str(err))
+    if len(problems) == 1:
+        raise PlannerError(problems[0])
+    if problems:
+        raise PlannerError(f"the fleet cannot be planned on {len(problems)} catalogues:\n" + "\n".join(problems))
+
+
 def _plan_one(fleet_path: Path, pricing_path: Path, options: PlanOptions, rate: float) -> Scenario:
     return scenario_of(run_plan(fleet_path, pricing_path, options), rate)
 
@@ -203,4 +225,5 @@ def run_scenarios(fleet_path: Path, pricing_paths: list[Path], options: PlanOpti
     return Scenarios(report, tuple(r for r in rows if r is not None), tuple(options.strategies), tuple(notes))
 
 
-__all__ = ["Scenario", "ScenarioPlan", "Scenarios", "check_currencies", "parse_fx", "run_scenarios", "scenario_of"]
+__all__ = ["Scenario", "ScenarioPlan", "Scenarios", "check_currencies", "check_plannable", "parse_fx", "run_scenarios",
+           "scenario_of"]

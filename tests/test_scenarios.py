@@ -105,3 +105,21 @@ def test_the_suggested_rate_names_the_currency_that_lacks_one(tmp_path):
 def test_a_rate_that_is_not_a_finite_positive_number_is_refused(text):
     with pytest.raises(PlannerError, match="--fx"):
         parse_fx([text])
+
+
+def test_a_service_no_host_of_a_later_catalogue_fits_stops_the_run_before_any_solve(tmp_path, monkeypatch):
+    # it was found only after the first catalogue's strategies had been solved (minutes on a large fleet)
+    from typer.testing import CliRunner
+
+    import planner.cli
+    from planner.cli import app
+
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("service,cpu,memory,replicas\nbig,12,8Gi,1\nsmall,1,1Gi,2\n")  # 12 vCPU: no tiny-cloud host
+    solved = []
+    monkeypatch.setattr(planner.cli, "_run", lambda *a, **k: solved.append(a) or pytest.fail("solved"))
+    out = tmp_path / "x.xlsx"
+    result = CliRunner().invoke(app, [str(fleet), "-p", str(ROOT / "pricing/aws.yaml"), "-p", str(TINY_CLOUD),
+                                      "--out", str(out), "--quiet"])
+    assert result.exit_code == 2 and not solved and not out.exists()
+    assert "big (row 2) needs 12 vCPU" in result.output and str(TINY_CLOUD) in result.output
