@@ -907,6 +907,11 @@ class _Reader:
 
     def apply_hpas(self, workloads: list[_Workload], hpas: list[_Hpa], notes: list[str]) -> None:
         by_key = {(w.obj.kind, w.obj.namespace, w.obj.name): w for w in workloads}
+        # No namespace in a manifest means the default one (kubectl applies it there): an HPA in
+        # namespace default scales a workload written without one, and the other way round.
+        loose: dict[tuple[str, str, str], list[_Workload]] = {}
+        for w in workloads:
+            loose.setdefault((w.obj.kind, w.obj.namespace or "default", w.obj.name), []).append(w)
         used: dict[tuple[str, str | None, str], _Hpa] = {}
         scaled: list[str] = []
         missing: list[str] = []
@@ -918,6 +923,9 @@ class _Reader:
                 continue
             used[key] = hpa
             workload = by_key.get(key)
+            if workload is None:
+                alike = loose.get((hpa.kind, hpa.obj.namespace or "default", hpa.name), [])
+                workload = alike[0] if len(alike) == 1 else None
             if workload is None:
                 missing.append(f"{hpa.obj.name} -> {hpa.kind} {hpa.name}")
                 continue

@@ -545,3 +545,18 @@ def test_manifests_above_the_size_limit_are_refused_not_read_without_end(tmp_pat
     write(tmp_path / "m", deployment("b"), "b.yaml")  # the folder's files together pass the limit
     [problem] = problems_of(tmp_path / "m")
     assert problem.startswith(f"{tmp_path / 'm' / 'b.yaml'}: the input passes 0 MiB here; expected Kubernetes")
+
+
+def test_an_hpa_in_namespace_default_scales_a_workload_written_without_one(tmp_path: Path) -> None:
+    # kubectl applies a manifest without a namespace to the default one: it was a "missing target"
+    hpa = """---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: default}
+spec: {scaleTargetRef: {kind: Deployment, name: web}, minReplicas: 2, maxReplicas: 7}
+"""
+    fleet = load_kubernetes_fleet(write(tmp_path, deployment("web") + hpa), replicas="max")
+    assert [(s.name, s.replicas) for s in fleet.services] == [("web", 7)]
+    other = load_kubernetes_fleet(write(tmp_path, deployment("web", namespace="shop") + hpa, "b.yaml"),
+                                  replicas="max")
+    assert [(s.name, s.replicas) for s in other.services] == [("web", 1)]  # another namespace: not scaled
