@@ -253,10 +253,9 @@ def _evaluate(job: _Job) -> SensitivityRow:
     single = None
     if len(job.group.refs) == 1:
         u = describe(catalogue, job.group.refs[0])
-        unit, name = u.unit, u.ref
+        unit, name = u.unit, u.ref  # the unit already says what one amount buys: USD per physical core per year
         if u.ref.startswith("licences."):
             lic = next(x for x in catalogue.licences if f"licences.{x.name}.price" == u.ref)
-            unit += f" per {lic.unit.replace('_', ' ')}" if lic.price.units == 1 else f" ({lic.unit.replace('_', ' ')}s)"
             name = f"{lic.product} ({u.ref})"
         single = (u.ref, u.amount, unit)
     # which way does the winner lose ground? the tornado points say; both ends are tried, the steeper first

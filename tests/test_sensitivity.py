@@ -49,6 +49,8 @@ def test_hand_worked_break_even_and_the_winner_flips_either_side(tmp_path):
     assert dict(row.tornado)[1.25] == pytest.approx(320 - 25)
     text = "\n".join(sens.sentences())
     assert "container-density stays cheaper unless the price of Test Ubuntu Pro (container host)" in text and "5,040" in text
+    # the unit says once what one amount buys (it read "USD per host per year per host")
+    assert "rises above 5,040 USD per host per year (today 1,200;" in text
     refs = row.group.refs
     assert winner_at(tmp_path, TINY_ONPREM, refs, row.break_even * 0.99) == "container-density"
     assert winner_at(tmp_path, TINY_ONPREM, refs, row.break_even * 1.01) == "vm-per-service"

@@ -470,4 +470,4 @@ def test_the_delta_is_explained_in_words_from_the_cost_categories(tmp_path):
     write_workbook(result, path)
     ws = load_workbook(path)["Summary"]
     row = next(r for r in ws.iter_rows() if r[0].value == "Why, at the run's prices")
-    assert row[1].value == why[0].upper() + why[1:] + "."
+    assert row[1].value == why + "."

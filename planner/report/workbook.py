@@ -668,7 +668,7 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         if why:  # in words, at the run's prices (the table below recalculates; this text does not)
             r += 1
             put(ws, r, 1, "Why, at the run's prices", st.label)
-            put(ws, r, 2, why[0].upper() + why[1:] + ".", wrap=True)
+            put(ws, r, 2, why + ".", wrap=True)  # starts with a strategy name: kept as written
             ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=4)
             ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(why) / (3 * SUMMARY_VALUE_WIDTH - 10)))
             ws.cell(row=r, column=1).alignment = Alignment(vertical="top")
