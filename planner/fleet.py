@@ -38,7 +38,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -74,6 +74,14 @@ class Service:
     row: int = 0  # 1-based line of the CSV (header is row 1)
     sized_from_limit: tuple[str, ...] = ()  # "cpu" / "memory" when planned at the limit
     growth: float | None = None  # expected growth of this service's requests (0.3 = +30 %); None = the run's --growth
+    # Where the service was read when not a CSV row (a manifest's file and line): messages name it
+    # instead of ``row N``. Not compared: the same service read from elsewhere is the same service.
+    origin: str = field(default="", compare=False)
+
+    @property
+    def where(self) -> str:
+        """``row N`` of the fleet CSV, or the manifest file and line the service came from."""
+        return self.origin or f"row {self.row}"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ What becomes what:
   workload's) label of that name. ``max_per_host`` is always 1.
 - Names are ``metadata.name``, prefixed ``namespace/`` only when the same name
   is used in two namespaces (and suffixed `` (Kind)`` when two kinds share one).
-- ``Service.row`` is the line of the object in its file (0 for JSON input).
+- ``Service.row`` is the line of the object in its file (0 for JSON input);
+  ``Service.origin`` names the file and line for messages.
 
 Every problem is reported at once as an ``InputError``, each line naming the
 file, document (and List item), line, kind and name, what was found and what
@@ -56,7 +57,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -945,6 +946,11 @@ class _Reader:
         if missing:
             notes.append(f"HorizontalPodAutoscalers whose target is not in the input: {', '.join(missing)}")
 
+    def origin(self, where: _Where) -> str:
+        """Where a workload was read, for messages: its file (relative to a folder input) and line."""
+        file = where.file.relative_to(self.path) if self.path.is_dir() else where.file
+        return f"{file} line {where.line}" if where.line else str(replace(where, file=file))
+
     def services(self, workloads: list[_Workload]) -> tuple[list[Service], list[str]]:
         kept: list[_Workload] = []
         unsized: list[str] = []
@@ -978,6 +984,7 @@ class _Reader:
                 max_per_host=1,
                 arch=w.arch,
                 row=w.obj.where.line,
+                origin=self.origin(w.obj.where),
                 sized_from_limit=tuple(w.size.from_limit),
             )
             for name, w in zip(names, kept)

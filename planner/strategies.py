@@ -271,7 +271,7 @@ def menu_misfits(fleet: Fleet, catalogue: Catalogue) -> list[str]:
     for s in fleet.services:
         need_vcpu, need_mem = vm_size(s, catalogue)
         if not any(z.vcpu >= need_vcpu - 1e-9 and z.memory_gib >= need_mem - 1e-9 for z in vm.sizes):
-            out.append(f"{s.name} (row {s.row}) needs a VM of {need_vcpu:g} vCPU and {need_mem:.2f} GiB "
+            out.append(f"{s.name} ({s.where}) needs a VM of {need_vcpu:g} vCPU and {need_mem:.2f} GiB "
                        f"(request plus guest OS footprint); {largest}")
     return out
 
@@ -384,7 +384,7 @@ def _os_errors(fleet: Fleet, known: set[str], where: str) -> list[str]:
     missing: dict[str, list[str]] = {}
     for s in fleet.services:
         if s.os not in known:
-            missing.setdefault(s.os, []).append(f"{s.name} (row {s.row})")
+            missing.setdefault(s.os, []).append(f"{s.name} ({s.where})")
     return [
         f"{fleet.path}: os '{os_name}' used by {', '.join(names)} has no price in {where}; "
         f"expected one of {', '.join(sorted(known))}"
@@ -594,7 +594,7 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
             offers.append(HostOffer(name, base, pool, vcpu, mem, slots, tuple(lines)))
 
     if WINDOWS in pools and not any(o.pool == WINDOWS for o in offers):
-        wins = [f"{s.name} (row {s.row})" for s in fleet.services if s.os == WINDOWS]
+        wins = [f"{s.name} ({s.where})" for s in fleet.services if s.os == WINDOWS]
         raise InputError(
             f"{catalogue_path}: no Windows node can be priced for container-density "
             f"(needed by {', '.join(wins)}); expected os_pricing.windows or "
@@ -633,7 +633,7 @@ def _finish(strategy, fleet, catalogue_path, offers, shapes, compatible, plan_li
             else:
                 largest = "no host type in the catalogue can run it (OS or architecture)"
             unfit.append(
-                f"{s.name} (row {s.row}) needs {shape.host_vcpu:g} vCPU and {shape.host_memory_gib:.2f} GiB "
+                f"{s.name} ({s.where}) needs {shape.host_vcpu:g} vCPU and {shape.host_memory_gib:.2f} GiB "
                 f"per replica ({strategy}); {largest}"
             )
             continue

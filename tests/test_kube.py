@@ -93,6 +93,30 @@ def test_online_boutique_matches_the_shipped_csv() -> None:
 # --- DaemonSets --------------------------------------------------------------------------
 
 
+def test_service_that_fits_no_host_is_named_by_manifest_file_and_line(tmp_path: Path) -> None:
+    # Two files whose first workloads are both on line 1: "row 1" named neither file. The message names
+    # the file (relative to the folder) and the line, as the CSV message names the row.
+    from planner.catalogue import load_catalogue
+    from planner.errors import InfeasibleError
+    from planner.strategies import build_container_model, build_vm_model
+
+    write(tmp_path / "k8s", deployment("fine"), "a.yaml")
+    write(tmp_path / "k8s", "# comment\n" + deployment("whale", cpu="400", memory="3Ti"), "sub/b.yaml")
+    fleet = load_kubernetes_fleet(tmp_path / "k8s")
+    assert [s.where for s in fleet.services] == ["a.yaml line 1", f"{Path('sub/b.yaml')} line 2"]
+    catalogue = load_catalogue(ROOT / "pricing/aws.yaml")
+    for build in (build_vm_model, build_container_model):
+        with pytest.raises(InfeasibleError) as info:
+            build(fleet, catalogue, "aws.yaml")
+        assert f"whale ({Path('sub/b.yaml')} line 2) needs" in str(info.value) and "row" not in str(info.value)
+    # A fleet CSV still names the row; the origin is not part of a service's identity.
+    csv_path = tmp_path / "fleet.csv"
+    write_fleet_csv(fleet, csv_path)
+    back = load_fleet(csv_path)
+    assert [s.where for s in back.services] == ["row 2", "row 3"]
+    assert dataclasses.replace(back.services[0], origin="elsewhere") == back.services[0]
+
+
 def test_daemonsets_become_per_node_overhead() -> None:
     fleet = load("daemonsets.yaml")
     assert [s.name for s in fleet.services] == ["web"]
