@@ -80,7 +80,8 @@ def lns_improve(
 
 def _pick_neighbourhood(inst: Instance, bins: list[Bin], rng: random.Random, round_index: int) -> list[int]:
     """Return indices of hosts to re-solve together."""
-    size = rng.randint(*_LNS_HOSTS)
+    # at most half the plan's hosts: re-solving them all is the whole problem again (a 4-host plan)
+    size = min(rng.randint(*_LNS_HOSTS), max(2, len(bins) // 2))
     util = [_utilisation(inst, b) for b in bins]
     by_waste = sorted(range(len(bins)), key=lambda i: (util[i], i))
     # Alternate between the emptiest hosts and random seeds.
