@@ -237,7 +237,7 @@ def convert(
     console = Console()
     for note in fleet.notes:
         console.print(f"[dim]note: {note}[/]")
-    if fleet.daemonset_pods:
+    if fleet.daemonset_pods or fleet.daemonset_os:
         console.print("[yellow]DaemonSet per-node overhead is not kept in the CSV: plan the manifests directly "
                       "to include it[/]")
     console.print(f"wrote [bold]{to}[/]: {len(fleet.services)} services, {fleet.total_replicas} replicas")

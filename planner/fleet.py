@@ -97,6 +97,17 @@ class Fleet:
     daemonset_vcpu: float = 0.0
     daemonset_memory_gib: float = 0.0
     daemonset_pods: int = 0
+    # DaemonSets pinned to one node OS (kubernetes.io/os: linux or windows), on top of the above:
+    # (node OS, vCPU, GiB, pods) per node of that OS only.
+    daemonset_os: tuple[tuple[str, float, float, int], ...] = ()
+
+    def daemonset_on(self, node_os: str) -> tuple[float, float, int]:
+        """Return the DaemonSet overhead (vCPU, GiB, pods) on one node of ``node_os`` (windows, or any Linux)."""
+        vcpu, memory_gib, pods = self.daemonset_vcpu, self.daemonset_memory_gib, self.daemonset_pods
+        for os_name, v, m, n in self.daemonset_os:
+            if (os_name == "windows") == (node_os == "windows"):
+                vcpu, memory_gib, pods = vcpu + v, memory_gib + m, pods + n
+        return vcpu, memory_gib, pods
 
     @property
     def total_replicas(self) -> int:

@@ -24,7 +24,8 @@ What becomes what:
 - A workload whose total is 0 for cpu or memory, or that runs 0 replicas, is
   skipped and listed in a note.
 - DaemonSets become per-node overhead (``Fleet.daemonset_vcpu``,
-  ``daemonset_memory_gib``, ``daemonset_pods``), listed in a note.
+  ``daemonset_memory_gib``, ``daemonset_pods``; one pinned to linux or windows nodes
+  by ``kubernetes.io/os`` counts on those nodes only, ``Fleet.daemonset_os``), listed in a note.
 - Jobs, CronJobs and bare Pods are skipped and named in a note (they use
   compute, but not as long-running services); objects owned by a controller
   (a ReplicaSet of a Deployment, the Pods of anything) are skipped and counted,
@@ -621,8 +622,19 @@ class _Reader:
             count = len(self.problems)
             raise InputError(self.sorted_problems(), header=f"{self.path}: {count} problems" if count > 1 else None)
 
-        ds_cpu = sum(s.amount["cpu"] for _, s in daemonsets)
-        ds_mem = sum(s.amount["memory"] for _, s in daemonsets)
+        # A DaemonSet pinned to linux or windows nodes (kubernetes.io/os) runs on those nodes only.
+        pinned = {id(obj): _node_label(_pod_spec(obj.body), OS_KEYS) for obj, _ in daemonsets}
+        pinned = {k: v for k, v in pinned.items() if v in ("linux", "windows")}
+        everywhere = [(obj, sized) for obj, sized in daemonsets if id(obj) not in pinned]
+        ds_cpu = sum(s.amount["cpu"] for _, s in everywhere)
+        ds_mem = sum(s.amount["memory"] for _, s in everywhere)
+        by_os: list[tuple[str, float, float, int]] = []
+        for os_name in ("linux", "windows"):
+            own = [sized for obj, sized in daemonsets if pinned.get(id(obj)) == os_name]
+            if own:
+                cpu, mem = sum(z.amount["cpu"] for z in own), sum(z.amount["memory"] for z in own)
+                by_os.append((os_name, parse_cpu(f"{cpu}m") if cpu else 0.0, _memory_gib(mem) if mem else 0.0,
+                              len(own)))
         if daemonsets:
             listed = []
             for obj, sized in daemonsets:
@@ -630,7 +642,8 @@ class _Reader:
                         if any(sized.amount.values()) else "no requests")
                 only = _node_label(_pod_spec(obj.body), OS_KEYS)
                 extra = f", requests from limits ({', '.join(sized.from_limit)})" if sized.from_limit else ""
-                extra += f", {only} nodes only, counted on every node" if only else ""
+                if only:
+                    extra += f", {only} nodes only" + ("" if id(obj) in pinned else ", counted on every node")
                 listed.append(f"{obj.name} ({size}{extra})")
             notes.append(f"DaemonSets as per-node overhead: {', '.join(listed)}")
         notes += skip_notes
@@ -669,7 +682,8 @@ class _Reader:
             notes=tuple(notes),
             daemonset_vcpu=parse_cpu(f"{ds_cpu}m") if ds_cpu else 0.0,
             daemonset_memory_gib=_memory_gib(ds_mem) if ds_mem else 0.0,
-            daemonset_pods=len(daemonsets),
+            daemonset_pods=len(everywhere),
+            daemonset_os=tuple(by_os),
         )
 
     def empty_message(self, workloads: list[_Workload], daemonsets: list[Any], named: list[str],

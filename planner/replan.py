@@ -111,12 +111,13 @@ class Baseline:
     commitment: str = "on-demand"
     spare_hosts: int = 0
     notes: tuple[str, ...] = ()
+    daemonset_os: tuple[tuple[str, float, float, int], ...] = ()  # DaemonSets pinned to one node OS
 
     @property
     def fleet(self) -> Fleet:
         """Return the baseline's fleet (as planned: growth already applied)."""
         vcpu, mem, pods = self.daemonset
-        return Fleet(Path(self.fleet_path), self.fleet_name, self.services, (), vcpu, mem, pods)
+        return Fleet(Path(self.fleet_path), self.fleet_name, self.services, (), vcpu, mem, pods, self.daemonset_os)
 
     @property
     def cheaper(self) -> str | None:
@@ -205,6 +206,15 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
                      _number(ds.get("memory_gib", 0.0), "fleet daemonset: memory_gib"),
                      _whole(ds.get("pods", 0), "fleet daemonset: pods"))
         spares = _whole(options.get("spare_hosts", 0), "options: spare_hosts")
+        daemonset_os = []
+        for os_name, d in _mapping(ds.get("by_os"), "fleet daemonset: by_os").items():
+            what = f"fleet daemonset: by_os {_short(os_name)}"
+            if os_name not in ("linux", "windows"):
+                raise _BadValue(f"{what}; expected linux or windows")
+            d = _mapping(d, what)
+            daemonset_os.append((os_name, _number(d.get("vcpu", 0.0), f"{what}: vcpu"),
+                                 _number(d.get("memory_gib", 0.0), f"{what}: memory_gib"),
+                                 _whole(d.get("pods", 0), f"{what}: pods")))
         baseline = Baseline(
             path=path, currency=str(data["currency"]),
             fleet_name=str(fleet.get("name") or Path(fleet.get("path", "?")).stem),
@@ -212,6 +222,7 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
             catalogue_name=str(catalogue.get("name", "?")), catalogue_path=str(catalogue.get("path", "?")),
             catalogue_as_of=str(catalogue.get("as_of", "?")), plans=plans,
             commitment=str(options.get("commitment", "on-demand")), spare_hosts=spares, notes=tuple(notes),
+            daemonset_os=tuple(daemonset_os),
         )
     except _BadValue as err:
         raise BaselineError(f"--baseline {path}: {err} (edited by hand?); expected a file written by "
@@ -288,10 +299,11 @@ def _check_values(path: Path, raw_plans: list[dict[str, Any]], baseline: Baselin
     """
     services = baseline.services
     problems: list[str] = []
-    vcpu, mem, pods = baseline.daemonset
-    if not (math.isfinite(vcpu) and vcpu >= 0 and math.isfinite(mem) and mem >= 0 and pods >= 0):
-        problems.append(f"fleet daemonset: vcpu {vcpu!r}, memory_gib {mem!r}, pods {pods}; expected finite "
-                        "amounts >= 0")
+    for where, (vcpu, mem, pods) in [("", baseline.daemonset),
+                                     *((f" by_os {o}", (v, m, n)) for o, v, m, n in baseline.daemonset_os)]:
+        if not (math.isfinite(vcpu) and vcpu >= 0 and math.isfinite(mem) and mem >= 0 and pods >= 0):
+            problems.append(f"fleet daemonset{where}: vcpu {vcpu!r}, memory_gib {mem!r}, pods {pods}; expected "
+                            "finite amounts >= 0")
     if baseline.spare_hosts < 0:
         problems.append(f"options: spare_hosts {baseline.spare_hosts}; expected a whole number >= 0")
     if baseline.commitment not in ("on-demand", "1y", "3y"):
@@ -454,8 +466,8 @@ def fleet_changes(old: Fleet, new: Fleet) -> FleetChanges:
     """Return how the fleet changed (a DaemonSet change counts as every service resized)."""
     o = {s.name: s for s in old.services}
     n = {s.name: s for s in new.services}
-    same_ds = (old.daemonset_vcpu, old.daemonset_memory_gib, old.daemonset_pods) == \
-        (new.daemonset_vcpu, new.daemonset_memory_gib, new.daemonset_pods)
+    same_ds = (old.daemonset_vcpu, old.daemonset_memory_gib, old.daemonset_pods, old.daemonset_os) == \
+        (new.daemonset_vcpu, new.daemonset_memory_gib, new.daemonset_pods, new.daemonset_os)
     resized = tuple(name for name in n if name in o and (_shape(o[name]) != _shape(n[name]) or not same_ds))
     return FleetChanges(tuple(x for x in n if x not in o), tuple(x for x in o if x not in n), resized)
 

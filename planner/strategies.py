@@ -586,10 +586,11 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
             if extra:
                 res_vcpu += extra.vcpu
                 res_mem += extra.memory_gib
-            # DaemonSet pods run on every node: they come off the allocatable capacity first
-            vcpu = max(0.0, capacity - res_vcpu - fleet.daemonset_vcpu) * util
-            mem = max(0.0, base.memory_gib - res_mem - fleet.daemonset_memory_gib) * util
-            slots = max(0, max_pods - fleet.daemonset_pods)
+            # DaemonSet pods run on every node (of their OS): they come off the allocatable capacity first
+            ds_vcpu, ds_mem, ds_pods = fleet.daemonset_on(pool)
+            vcpu = max(0.0, capacity - res_vcpu - ds_vcpu) * util
+            mem = max(0.0, base.memory_gib - res_mem - ds_mem) * util
+            slots = max(0, max_pods - ds_pods)
             name = base.name if pool == LINUX else f"{base.name} ({pool})"
             offers.append(HostOffer(name, base, pool, vcpu, mem, slots, tuple(lines)))
 

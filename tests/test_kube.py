@@ -584,3 +584,42 @@ spec: {scaleTargetRef: {kind: Deployment, name: web}, minReplicas: 2, maxReplica
     other = load_kubernetes_fleet(write(tmp_path, deployment("web", namespace="shop") + hpa, "b.yaml"),
                                   replicas="max")
     assert [(s.name, s.replicas) for s in other.services] == [("web", 1)]  # another namespace: not scaled
+
+
+def test_a_daemonset_pinned_to_windows_nodes_counts_on_windows_nodes_only(tmp_path: Path) -> None:
+    # it was taken off every node, Linux ones included (and a Linux agent off Windows nodes)
+    def agent(name: str, os_name: str | None, cpu: str) -> str:
+        selector = f"\n      nodeSelector: {{kubernetes.io/os: {os_name}}}" if os_name else ""
+        return f"""---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {{name: {name}}}
+spec:
+  template:
+    spec:{selector}
+      containers:
+      - name: a
+        resources: {{requests: {{cpu: "{cpu}", memory: 64Mi}}}}
+"""
+    text = deployment("web") + agent("win-logs", "windows", "500m") + agent("fluent-bit", "linux", "100m") \
+        + agent("node-exporter", None, "50m")
+    fleet = load_kubernetes_fleet(write(tmp_path, text))
+    assert (fleet.daemonset_vcpu, fleet.daemonset_pods) == (0.05, 1)  # the unpinned one: every node
+    assert fleet.daemonset_on("windows") == pytest.approx((0.55, 128 * MiB, 2))
+    assert fleet.daemonset_on("linux") == pytest.approx((0.15, 128 * MiB, 2))
+    assert "win-logs (500m, 64Mi, windows nodes only)" in fleet.notes[0]
+    from planner.catalogue import load_catalogue
+    from planner.strategies import build_container_model
+
+    catalogue_path = Path(__file__).parent / "data/pricing/tiny-cloud.yaml"
+    windows_too = dataclasses.replace(fleet.services[0], name="winweb", os="windows")
+    fleet = dataclasses.replace(fleet, services=(*fleet.services, windows_too))  # both node pools
+    model = build_container_model(fleet, load_catalogue(catalogue_path), str(catalogue_path))
+    assert {o.pool for o in model.offers} == {"linux", "windows"}
+    plain = build_container_model(dataclasses.replace(fleet, daemonset_os=(), daemonset_vcpu=0.0, daemonset_pods=0,
+                                                      daemonset_memory_gib=0.0),
+                                  load_catalogue(catalogue_path), str(catalogue_path))
+    before = {o.name: o for o in plain.offers}
+    for offer in model.offers:  # utilisation 1.0 in tiny-cloud: the overhead comes off as it is
+        lost = before[offer.name].vcpu - offer.vcpu
+        assert lost == pytest.approx(0.55 if offer.pool == "windows" else 0.15)

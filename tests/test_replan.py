@@ -467,3 +467,35 @@ def test_with_max_moves_the_scenarios_sheet_says_its_plans_are_not_move_limited(
     note = load_workbook(out)["Scenarios"]["A2"].value
     assert note.endswith("These are optimal plans, not limited by --max-moves 1: the Summary shows the "
                          "move-limited plans.")
+
+
+def test_daemonsets_pinned_to_one_node_os_round_trip_through_a_baseline(tmp_path):
+    manifests = tmp_path / "k8s.yaml"
+    manifests.write_text("""apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers: [{name: a, resources: {requests: {cpu: 500m, memory: 1Gi}}}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  template:
+    spec:
+      nodeSelector: {kubernetes.io/os: linux}
+      containers: [{name: a, resources: {requests: {cpu: 100m, memory: 64Mi}}}]
+""")
+    result = run_plan(manifests, TINY_CLOUD, OPTS)
+    assert result.fleet.daemonset_os == (("linux", 0.1, 0.0625, 1),)
+    data = result_dict(result)
+    baseline = baseline_from_dict(json.loads(json.dumps(data)))
+    assert baseline.fleet.daemonset_os == result.fleet.daemonset_os
+    changes = compare_to_baseline(run_plan(manifests, TINY_CLOUD, OPTS), baseline)
+    assert changes.fleet.unchanged
+    data["fleet"]["daemonset"]["by_os"]["linux"]["pods"] = -1
+    with pytest.raises(BaselineError, match=r"fleet daemonset by_os linux: .*pods -1; expected finite amounts >= 0"):
+        baseline_from_dict(data)

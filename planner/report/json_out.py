@@ -69,7 +69,9 @@ def result_dict(result: PlanningResult) -> dict[str, Any]:
                       for s in result.fleet.services
                   ],
                   "daemonset": {"vcpu": result.fleet.daemonset_vcpu, "memory_gib": result.fleet.daemonset_memory_gib,
-                                "pods": result.fleet.daemonset_pods}},
+                                "pods": result.fleet.daemonset_pods,
+                                "by_os": {os_name: {"vcpu": v, "memory_gib": m, "pods": n}
+                                          for os_name, v, m, n in result.fleet.daemonset_os}}},
         "catalogue": {"path": str(result.catalogue_path), "name": result.catalogue.name,
                       "as_of": result.catalogue.as_of.isoformat()},
         "plans": [_plan_dict(p, m) for p, m in zip(result.plans, result.models, strict=True)],
