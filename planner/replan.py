@@ -139,10 +139,9 @@ def load_baseline(path: Path) -> Baseline:
         with path.open("rb") as handle:
             is_zip = handle.read(4) == b"PK\x03\x04"  # a workbook is a zip archive, whatever its name
         if is_zip:
-            from planner.report.workbook import placement_edits, read_plan_data
+            from planner.report.workbook import read_plan_workbook
 
-            data = read_plan_data(path)
-            edits = placement_edits(path, data) if isinstance(data, dict) else []
+            data, edits = read_plan_workbook(path)
             if edits:
                 raise BaselineError(
                     f"--baseline {path}: its Placements sheets were edited after planner wrote them, and a baseline "

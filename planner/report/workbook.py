@@ -819,6 +819,16 @@ def read_plan_data(path: Path) -> dict[str, Any]:
 
     Read from an open file, so a workbook under another name (plan.json) still reads.
     """
+    return read_plan_workbook(path, check_edits=False)[0]
+
+
+def read_plan_workbook(path: Path, check_edits: bool = True) -> tuple[dict[str, Any], list[str]]:
+    """Return a workbook's plan data and where its visible Placements sheets differ from it (one read).
+
+    A baseline is read from the hidden plan data; a replica moved, added or removed on a visible
+    sheet would be silently ignored, so the caller refuses such a workbook. Rows may be sorted or
+    filtered in any order (they are matched by service and replica); a sheet deleted is not an edit.
+    """
     with open(path, "rb") as handle:
         wb = load_workbook(handle, read_only=True)
         try:
@@ -827,55 +837,44 @@ def read_plan_data(path: Path) -> dict[str, Any]:
             ws = wb[PLAN_DATA_SHEET]
             text = "".join(str(row[0]) for row in ws.iter_rows(min_col=1, max_col=1, values_only=True)
                            if row and row[0] is not None)
+            data: dict[str, Any] = json.loads(text)
+            edits = _placement_edits(wb, data) if check_edits and isinstance(data, dict) else []
         finally:
             wb.close()
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return data, edits
 
 
-def placement_edits(path: Path, data: dict[str, Any]) -> list[str]:
-    """Return where the visible Placements sheets differ from the plan data (``read_plan_data``) of a workbook.
-
-    A baseline is read from the hidden plan data; a replica moved, added or removed on a visible
-    sheet would be silently ignored, so the caller refuses such a workbook. Rows may be sorted or
-    filtered in any order (they are matched by service and replica); a sheet deleted is not an edit.
-    """
+def _placement_edits(wb: Workbook, data: dict[str, Any]) -> list[str]:
     found: list[str] = []
-    with open(path, "rb") as handle:
-        wb = load_workbook(handle, read_only=True)
-        try:
-            for plan in data.get("plans") or ():
-                if not isinstance(plan, dict) or not isinstance(plan.get("placements"), list):
-                    continue
-                name = _sheet_name("Placements", str(plan.get("strategy")))
-                if name not in wb.sheetnames:
-                    continue
-                written = {(x.get("service"), x.get("replica")): x.get("host") for x in plan["placements"]
-                           if isinstance(x, dict)}
-                seen: set[tuple[Any, Any]] = set()
-                rows = wb[name].iter_rows(min_row=TABLE_HEADER_ROW + 1, max_col=3, values_only=True)
-                for r, row in enumerate(rows, TABLE_HEADER_ROW + 1):
-                    service, replica, host = (tuple(row) + (None, None, None))[:3]
-                    if service is None and replica is None and host is None:
-                        continue
-                    if isinstance(replica, float) and replica.is_integer():
-                        replica = int(replica)
-                    key = (service, replica)
-                    if key not in written or key in seen:
-                        found.append(f"sheet {name!r} row {r}: {service!r} replica {replica!r} "
-                                     + ("is listed twice" if key in seen else "is not in the plan planner wrote"))
-                    elif host != written[key]:
-                        found.append(f"sheet {name!r} row {r}: {service!r} replica {replica} on host {host!r}; "
-                                     f"planner wrote {written[key]!r}")
-                    seen.add(key)
-                missing = [k for k in written if k not in seen]
-                if missing:
-                    found.append(f"sheet {name!r}: {missing[0][0]!r} replica {missing[0][1]} "
-                                 + (f"and {len(missing) - 1} more " if len(missing) > 1 else "")
-                                 + "no longer listed")
-        finally:
-            wb.close()
+    for plan in data.get("plans") or ():
+        if not isinstance(plan, dict) or not isinstance(plan.get("placements"), list):
+            continue
+        name = _sheet_name("Placements", str(plan.get("strategy")))
+        if name not in wb.sheetnames:
+            continue
+        written = {(x.get("service"), x.get("replica")): x.get("host") for x in plan["placements"]
+                   if isinstance(x, dict)}
+        seen: set[tuple[Any, Any]] = set()
+        rows = wb[name].iter_rows(min_row=TABLE_HEADER_ROW + 1, max_col=3, values_only=True)
+        for r, row in enumerate(rows, TABLE_HEADER_ROW + 1):
+            service, replica, host = (tuple(row) + (None, None, None))[:3]
+            if service is None and replica is None and host is None:
+                continue
+            if isinstance(replica, float) and replica.is_integer():
+                replica = int(replica)
+            key = (service, replica)
+            if key not in written or key in seen:
+                found.append(f"sheet {name!r} row {r}: {service!r} replica {replica!r} "
+                             + ("is listed twice" if key in seen else "is not in the plan planner wrote"))
+            elif host != written[key]:
+                found.append(f"sheet {name!r} row {r}: {service!r} replica {replica} on host {host!r}; "
+                             f"planner wrote {written[key]!r}")
+            seen.add(key)
+        missing = [k for k in written if k not in seen]
+        if missing:
+            found.append(f"sheet {name!r}: {missing[0][0]!r} replica {missing[0][1]} "
+                         + (f"and {len(missing) - 1} more " if len(missing) > 1 else "") + "no longer listed")
     return found
 
 
-__all__ = ["CATEGORY_LABELS", "placement_edits", "read_plan_data", "write_workbook"]
+__all__ = ["CATEGORY_LABELS", "read_plan_data", "read_plan_workbook", "write_workbook"]
