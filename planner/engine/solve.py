@@ -46,19 +46,16 @@ from planner.engine.problem import (
 
 ProgressFn = Callable[[str, float, float | None, float | None], None]
 
-# The assignment MILP is used while it has at most this many x variables
-# (solver-notes.md: it stalls beyond roughly 20-30k binaries).
-MILP_MAX_ASSIGN_VARS = 25_000
+# The assignment MILP is used while it has at most this many x variables; above, column
+# generation. The shipped fleets' models (at most about 2,000 variables) close in the MILP.
+# Above it, on fleets of 25-400 services (2,700-24,000 variables), HiGHS often spent the whole
+# limit in its root node without beating FFD, where column generation closed most of them:
+# 10 s runs, AWS containers 9.75 % -> 0.04 % and 11.84 % -> 0.00 %, on-prem VMs 5.67 % ->
+# 0.38 %; at 60 s on-prem VMs 0.75 % -> 0.00 % and 0.10 % -> 0.00 %. (Up to 25,000 before;
+# solver-notes.md: it stalls beyond roughly 20-30k binaries.)
+MILP_MAX_ASSIGN_VARS = 2_500
 # Spread rows x <= fit * open are added only below this size (they grow the LP).
 MILP_STRONG_LINK_VARS = 12_000
-# Up to this size the assignment MILP gets all the time (the shipped fleets' models, at most
-# about 2,000 variables, close there). Before a larger one, local search gets LNS_FIRST_SHARE
-# of the time left and the MILP starts from its plan: on medium fleets (100-400 services,
-# 2,700-24,000 variables) HiGHS often spent the whole limit in its root node without beating
-# FFD (no callback comes back from there to stop it), where local search on a few hosts at a
-# time saved 4-8 % in 8 s. The MILP keeps most of the time for its bound.
-MILP_FULL_TIME_VARS = 2_500
-LNS_FIRST_SHARE = 0.3
 # Share of the remaining time the aggregate LP (the bound of large pools) may take; past it
 # a smaller LP without spread rows gives the bound.
 AGGREGATE_LP_SHARE = 0.6
@@ -187,11 +184,6 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
     if not gap_closed() and remaining() > 0.5:
         usable, counts = milp_model_counts(inst, incumbent.cost, incumbent.bins)
         size = estimate_size(inst, counts)
-        if MILP_FULL_TIME_VARS < size <= MILP_MAX_ASSIGN_VARS:
-            _lns_tail(inst, options, incumbent, usable, began, notes, report, bound,
-                      stop=time.perf_counter() + LNS_FIRST_SHARE * remaining())
-            usable, counts = milp_model_counts(inst, incumbent.cost, incumbent.bins)
-            size = estimate_size(inst, counts)
         if size <= MILP_MAX_ASSIGN_VARS:
             bound = max(bound, _run_milp(inst, options, incumbent, counts, size, remaining, notes, report))
             if not gap_closed():
@@ -353,15 +345,13 @@ def _run_milp(
 
 
 def _lns_tail(inst: Instance, options: SolveOptions, incumbent: Incumbent, usable: np.ndarray, began: float,
-              notes: list[str], report: Callable[[str, float | None, float | None], None], bound: float,
-              stop: float | None = None) -> None:
-    """Improve the incumbent by local search until ``stop`` (default: the deadline)."""
+              notes: list[str], report: Callable[[str, float | None, float | None], None], bound: float) -> None:
+    """Improve the incumbent by local search until the deadline (a MILP that stopped early with a gap)."""
     deadline = began + options.time_limit - _finish_margin(options.time_limit)
-    stop = deadline if stop is None else min(stop, deadline)
-    if time.perf_counter() > stop - 1.0 or not incumbent.bins:
+    if time.perf_counter() > deadline - 1.0 or not incumbent.bins:
         return
     before, method = incumbent.cost, incumbent.method
-    improved = lns_improve(inst, incumbent.bins, stop, options.seed, options.threads, usable,
+    improved = lns_improve(inst, incumbent.bins, deadline, options.seed, options.threads, usable,
                            on_improve=lambda bins: report("lns", inst.plan_cost(bins), bound))
     if incumbent.offer(improved, method + "+lns"):
         notes.append(f"local search (MILP on host subsets) saved {before - incumbent.cost:,.2f} per month")

@@ -139,3 +139,17 @@ def test_the_dive_tail_fills_the_room_fixed_hosts_left() -> None:
     assert residual[g["big"]] == 2 and residual[g["licensed"]] == 1 and residual[g["small"]] == 0
     assert all(inst.bin_fits(b.type_index, b.counts) for b in fixed)
     assert sum(b.counts.get(g["small"], 0) for b in fixed) == 3
+
+
+def test_models_above_2500_assignment_variables_go_to_column_generation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 3,000-variable MILP went to HiGHS, which on 25-400-service fleets often spent the whole limit in
+    its root node without beating FFD; column generation closed most of those (see solve.py)."""
+    from planner.engine import HostType, ItemGroup
+
+    monkeypatch.setattr("planner.engine.solve.estimate_size", lambda inst, counts: 3000)
+    host = HostType("h4", 4.0, 16.0, 10, 100.0, {})
+    problem = PackingProblem((ItemGroup("big", 6, 1.5, 2.0, 2, frozenset({"h4"}), None),
+                              ItemGroup("small", 4, 1.0, 1.0, 1, frozenset({"h4"}), None)), (host,))
+    packing = solve_packing(problem, SolveOptions(time_limit=3.0, gap=0.0))  # gap 0: the search runs on
+    assert any(n.startswith("assignment MILP skipped (3000 variables)") for n in packing.notes)
+    assert validate_packing(problem, packing) == []

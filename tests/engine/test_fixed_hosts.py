@@ -79,33 +79,3 @@ def test_local_search_remixes_hosts_through_the_subset_aggregate_mip(monkeypatch
     assert inst.coverage_ok(better)
     assert inst.plan_cost(better) == 600.0  # four of the eight hosts merged into two
 
-
-def test_a_medium_milp_starts_from_a_local_search_plan(monkeypatch) -> None:
-    """Above MILP_FULL_TIME_VARS local search runs first, for a share of the time, and the MILP
-    then starts from its plan (HiGHS could spend the whole limit in its root node)."""
-    import time
-
-    import planner.engine.solve as solve
-
-    calls: list[tuple[str, float]] = []
-    lns, milp = solve.lns_improve, solve.solve_assignment_model
-
-    def lns_spy(inst, bins, deadline, *args, **kwargs):
-        calls.append(("lns", deadline - time.perf_counter()))
-        return lns(inst, bins, deadline, *args, **kwargs)
-
-    def milp_spy(*args, **kwargs):
-        calls.append(("milp", args[3]))
-        return milp(*args, **kwargs)
-
-    monkeypatch.setattr(solve, "lns_improve", lns_spy)
-    monkeypatch.setattr(solve, "solve_assignment_model", milp_spy)
-    monkeypatch.setattr(solve, "MILP_FULL_TIME_VARS", 0)  # this small model counts as medium
-    packing = solve.solve_packing(_problem(), SolveOptions(time_limit=6.0, gap=0.0))  # gap 0: never closed early
-    assert [name for name, _ in calls[:2]] == ["lns", "milp"]
-    assert calls[0][1] <= solve.LNS_FIRST_SHARE * 6.0 + 0.1 < calls[1][1]  # the MILP keeps most of the time
-    assert abs(packing.cost - 400.0) < 1e-6
-    monkeypatch.setattr(solve, "MILP_FULL_TIME_VARS", 10**9)  # small models: the MILP alone, as before
-    calls.clear()
-    solve.solve_packing(_problem(), SolveOptions(time_limit=3.0, gap=0.0))
-    assert calls and calls[0][0] == "milp"
