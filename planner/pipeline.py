@@ -157,9 +157,12 @@ def run_plan(fleet_path: Path, pricing_path: Path, options: PlanOptions = PlanOp
     overrides = [f"{s.name} {s.growth * 100:+g} %" for s in fleet.services if s.growth is not None]
     if options.growth or overrides:
         fleet = grow(fleet, options.growth)
-        notes.append(f"planned for growth: requests x{1 + options.growth:g}"
-                     + (f" (the growth column overrides it for {len(overrides)} service(s): {', '.join(overrides)})"
-                        if overrides else ""))
+        if not options.growth:
+            notes.append(f"planned for growth from the growth column: {', '.join(overrides)}")
+        else:
+            notes.append(f"planned for growth: requests x{1 + options.growth:g}"
+                         + (f" (the growth column overrides it for {len(overrides)} service(s): "
+                            f"{', '.join(overrides)})" if overrides else ""))
     if options.commitment != ON_DEMAND:
         notes.append(f"priced at {options.commitment} commitment terms from the catalogue")
     models = build_models(fleet, catalogue, pricing_path, options.strategies, options.commitment)

@@ -64,6 +64,19 @@ def test_a_growth_column_without_the_option_is_reported_per_service(tmp_path: Pa
     assert [s.vcpu for s in result.fleet.services] == pytest.approx([1.2, 1.0, 0.9])
     note = next(n for n in result.notes if "growth" in n)
     assert "a +20 %" in note and "c -10 %" in note and "b " not in note
+    assert note == "planned for growth from the growth column: a +20 %, c -10 %"  # not "requests x1"
+    from rich.console import Console
+
+    from planner.report.terminal import render_summary
+
+    console = Console(record=True, width=200)
+    render_summary(result, [], console)
+    assert "planned for growth: 2 service(s) grown by their growth column value" in console.export_text()
+    with_option = run_plan(path, ROOT / "pricing/aws.yaml", PlanOptions(time_limit=5, growth=0.1))
+    console = Console(record=True, width=200)
+    render_summary(with_option, [], console)
+    assert ("planned for 10 % growth of every replica's requests, except 2 service(s) with their own growth "
+            "column value") in console.export_text()
 
 
 FLEET = make_fleet(

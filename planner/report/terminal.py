@@ -47,8 +47,12 @@ def render_summary(result: PlanningResult, outputs: list[Path], console: Console
         for plan in result.plans:
             console.print(f"{plan.strategy} at {opts.commitment} terms: {money(plan.total_cost, cur)} per month; "
                           f"on-demand equivalent {money(plan.on_demand_cost, cur)}")
+    overridden = sum(1 for s in result.fleet.services if s.growth is not None)
     if opts.growth:
-        console.print(f"planned for {opts.growth * 100:g} % growth of every replica's requests")
+        console.print(f"planned for {opts.growth * 100:g} % growth of every replica's requests"
+                      + (f", except {overridden} service(s) with their own growth column value" if overridden else ""))
+    elif overridden:
+        console.print(f"planned for growth: {overridden} service(s) grown by their growth column value")
     if opts.spare_hosts:
         for plan in result.plans:
             console.print(f"{plan.strategy}: {plan.spare_hosts} spare host(s) so that any {opts.spare_hosts} "
