@@ -623,8 +623,8 @@ class _Reader:
             raise InputError(self.sorted_problems(), header=f"{self.path}: {count} problems" if count > 1 else None)
 
         # A DaemonSet pinned to linux or windows nodes (kubernetes.io/os) runs on those nodes only.
-        pinned = {id(obj): _node_label(_pod_spec(obj.body), OS_KEYS) for obj, _ in daemonsets}
-        pinned = {k: v for k, v in pinned.items() if v in ("linux", "windows")}
+        labels = {id(obj): _node_label(_pod_spec(obj.body), OS_KEYS) for obj, _ in daemonsets}
+        pinned = {k: v.lower() for k, v in labels.items() if v is not None and v.lower() in ("linux", "windows")}
         everywhere = [(obj, sized) for obj, sized in daemonsets if id(obj) not in pinned]
         ds_cpu = sum(s.amount["cpu"] for _, s in everywhere)
         ds_mem = sum(s.amount["memory"] for _, s in everywhere)
@@ -640,7 +640,7 @@ class _Reader:
             for obj, sized in daemonsets:
                 size = (f"{_fmt('cpu', sized.amount['cpu'])}, {_fmt('memory', sized.amount['memory'])}"
                         if any(sized.amount.values()) else "no requests")
-                only = _node_label(_pod_spec(obj.body), OS_KEYS)
+                only = labels[id(obj)]
                 extra = f", requests from limits ({', '.join(sized.from_limit)})" if sized.from_limit else ""
                 if only:
                     extra += f", {only} nodes only" + ("" if id(obj) in pinned else ", counted on every node")

@@ -186,8 +186,6 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
         size = estimate_size(inst, counts)
         if size <= MILP_MAX_ASSIGN_VARS:
             bound = max(bound, _run_milp(inst, options, incumbent, counts, size, remaining, notes, report))
-            if not gap_closed():
-                _lns_tail(inst, options, incumbent, usable, began, notes, report, bound)
         else:
             notes.append(f"assignment MILP skipped ({size} variables): column generation used")
             bound = max(bound, _run_colgen(inst, options, incumbent, usable, began, notes, report,
@@ -342,19 +340,6 @@ def _run_milp(
     proven = min(incumbent.cost, model_bound)
     report(method, incumbent.cost, proven)
     return proven
-
-
-def _lns_tail(inst: Instance, options: SolveOptions, incumbent: Incumbent, usable: np.ndarray, began: float,
-              notes: list[str], report: Callable[[str, float | None, float | None], None], bound: float) -> None:
-    """Improve the incumbent by local search until the deadline (a MILP that stopped early with a gap)."""
-    deadline = began + options.time_limit - _finish_margin(options.time_limit)
-    if time.perf_counter() > deadline - 1.0 or not incumbent.bins:
-        return
-    before, method = incumbent.cost, incumbent.method
-    improved = lns_improve(inst, incumbent.bins, deadline, options.seed, options.threads, usable,
-                           on_improve=lambda bins: report("lns", inst.plan_cost(bins), bound))
-    if incumbent.offer(improved, method + "+lns"):
-        notes.append(f"local search (MILP on host subsets) saved {before - incumbent.cost:,.2f} per month")
 
 
 def _start_echoed(inst: Instance, options: SolveOptions, result: object) -> bool:
