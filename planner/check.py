@@ -120,9 +120,10 @@ def _cpu_ceiling(catalogue: Catalogue, strategy: str, base: InstanceType | HostM
     threads = base.sockets * base.cores_per_socket * base.threads_per_core
     if strategy == VM_PER_SERVICE:
         vm = catalogue.overheads.vm
-        return (max(0.0, threads - vm.hypervisor_reserved_cores) * vm.cpu_overcommit * util,
-                f"{threads} threads less {vm.hypervisor_reserved_cores:g} reserved x {vm.cpu_overcommit:g} "
-                f"overcommit x {util:g} utilisation")
+        reserved = vm.hypervisor_reserved_cores * base.threads_per_core  # a reserved core takes its threads
+        return (max(0.0, threads - reserved) * vm.cpu_overcommit * util,
+                f"{threads} threads less {reserved:g} reserved ({vm.hypervisor_reserved_cores:g} cores) x "
+                f"{vm.cpu_overcommit:g} overcommit x {util:g} utilisation")
     return threads * util, f"{threads} threads x {util:g} utilisation"
 
 

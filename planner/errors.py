@@ -25,9 +25,10 @@ class InputError(PlannerError):
 
     def render(self) -> str:
         """Return the message as shown to the user."""
-        lines = [self.header] if self.header else []
         if len(self.problems) == 1 and not self.header:
             return self.problems[0]
+        # without a header the list would start on the "error:" line: "error:   - first problem"
+        lines = [self.header or f"{len(self.problems):,} problems:"]
         lines += [f"  - {p}" for p in self.problems[:SHOWN_PROBLEMS]]
         if len(self.problems) > SHOWN_PROBLEMS:
             lines.append(f"  ... and {len(self.problems) - SHOWN_PROBLEMS:,} more problems of the same files, "

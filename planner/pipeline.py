@@ -143,9 +143,14 @@ def build_models(fleet: Fleet, catalogue: Catalogue, pricing_path: Path,
         except PlannerError as err:
             errors.append(err)
     if errors:
-        if len(errors) == 1:
+        # one list of every strategy's problems (a multi-line problem indented under its dash)
+        problems = list(dict.fromkeys(p.replace("\n", "\n    ") for e in errors
+                                      for p in (e.problems if isinstance(e, InputError) else [str(e)])))
+        if len(errors) == 1 or len(problems) == 1:
             raise errors[0]
-        raise type(errors[0])("\n".join(dict.fromkeys(str(e) for e in errors)))
+        if all(isinstance(e, InputError) for e in errors):
+            raise InputError(problems)
+        raise type(errors[0])(InputError(problems).render())
     return tuple(models)
 
 

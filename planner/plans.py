@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from planner.catalogue.schema import InstanceType
 from planner.engine.problem import Packing
+from planner.pricing import licence_unit_factor
 from planner.strategies import CATEGORIES, GUEST_OS, VM_PER_SERVICE, LicenceLine, StrategyModel
 
 
@@ -142,8 +143,10 @@ def host_lines(model: StrategyModel, host_type: str, counts: dict[str, int],
             continue
         lic, opt, units = min(options, key=lambda o: (o[1].blocks(per_group[group]) * o[1].block_cost, o[0].name))
         blocks = opt.blocks(per_group[group])
+        discount, discount_ref = model.guest_discounts.get(lic.name, (0.0, ""))
         lines.append(LicenceLine(GUEST_OS, lic.name, lic.product, blocks * units, blocks * opt.block_cost,
-                                 f"licences.{lic.name}.price", *model.guest_discounts.get(lic.name, (0.0, ""))))
+                                 f"licences.{lic.name}.price", discount, discount_ref,
+                                 per_amount=blocks * units * licence_unit_factor(lic)))
     return tuple(lines)
 
 

@@ -33,6 +33,23 @@ def monthly_amount(price: Price, amortisation_months: int | None = None) -> floa
     return price.amount / amortisation_months
 
 
+def monthly_factor(price: Price, amortisation_months: int | None = None) -> float:
+    """Return what one of ``price``'s amount costs per month: 730 (per hour), 1, 1/12, 1/amortisation.
+
+    ``monthly_amount`` is ``price.amount`` times this; the workbook writes it as the multiplier of the
+    price's cell, so a formula re-prices whatever amount (zero included) finance types there.
+    """
+    if price.per == "hour":
+        return HOURS_PER_MONTH
+    if price.per == "month":
+        return 1.0
+    if price.per == "year":
+        return 1.0 / MONTHS_PER_YEAR
+    if amortisation_months is None:
+        raise ValueError("a one-off price needs amortisation months")
+    return 1.0 / amortisation_months
+
+
 @dataclass(frozen=True)
 class Machine:
     """The shape licence rules count: sockets, physical cores per socket, vCPUs seen by the OS."""
@@ -59,6 +76,20 @@ def licence_unit_monthly(licence: Licence) -> float:
     if licence.support_percent_per_year is not None:
         support = per_unit * licence.support_percent_per_year.value / 100.0 / MONTHS_PER_YEAR
     return per_unit / licence.amortisation_months + support
+
+
+def licence_unit_factor(licence: Licence) -> float:
+    """Return what one of the licence price's amount costs per licence unit and month.
+
+    ``licence_unit_monthly`` is ``price.amount`` times this (a perpetual licence's support share included).
+    """
+    if licence.payment == "subscription":
+        return monthly_factor(licence.price) / licence.price.units
+    assert licence.amortisation_months is not None
+    support = 0.0
+    if licence.support_percent_per_year is not None:
+        support = licence.support_percent_per_year.value / 100.0 / MONTHS_PER_YEAR
+    return (1.0 / licence.amortisation_months + support) / licence.price.units
 
 
 def _round_to_pack(units: float, pack_size: int) -> int:
@@ -112,6 +143,18 @@ def power_monthly(host: HostModel, facility: Facility) -> float:
         return kilowatts * monthly_amount(facility.colocation_per_kw)
     assert facility.electricity_per_kwh is not None and facility.pue is not None
     return kilowatts * HOURS_PER_MONTH * facility.electricity_per_kwh.amount * facility.pue.value
+
+
+def power_factor(host: HostModel, facility: Facility) -> float:
+    """Return what one of the facility price's amount (per kW-month, or per kWh) costs a host per month.
+
+    ``power_monthly`` is that price's amount times this (energy: kW x 730 h x PUE).
+    """
+    kilowatts = host.power_watts / 1000.0
+    if facility.colocation_per_kw is not None:
+        return kilowatts * monthly_factor(facility.colocation_per_kw)
+    assert facility.pue is not None
+    return kilowatts * HOURS_PER_MONTH * facility.pue.value
 
 
 ON_DEMAND = "on-demand"

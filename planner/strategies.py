@@ -31,8 +31,11 @@ from planner.pricing import (
     commitment_discount,
     host_licence_units,
     is_host_scoped,
+    licence_unit_factor,
     licence_unit_monthly,
     monthly_amount,
+    monthly_factor,
+    power_factor,
     power_monthly,
     vm_licence_units,
 )
@@ -77,6 +80,9 @@ class LicenceLine:
     discount: float = 0.0  # commitment discount already applied (0.385 = 38.5 % off on-demand)
     discount_ref: str = ""  # the catalogue commitment entry behind the discount
     undiscounted: float | None = None  # the same line at the on-demand price (None: no discount applied)
+    # on-demand monthly cost per 1 of the referenced price's amount (quantity x 730 h, 1/12, 1/amortisation,
+    # licence units...): on_demand_monthly == amount x per_amount, zero amounts included (the workbook's multiplier)
+    per_amount: float | None = None
 
     @property
     def on_demand_monthly(self) -> float:
@@ -290,7 +296,7 @@ def _licence_line(catalogue: Catalogue, lic: Licence, units: float, term: str) -
     on_demand = units * licence_unit_monthly(lic)
     return LicenceLine(ROLE_CATEGORY[lic.role], lic.name, lic.product, units,
                        on_demand * (1 - d.fraction), f"licences.{lic.name}.price", d.fraction,
-                       d.ref, on_demand)
+                       d.ref, on_demand, units * licence_unit_factor(lic))
 
 
 def _cheapest_static(catalogue: Catalogue, licences: list[Licence], machine: Machine, term: str) -> LicenceLine | None:
@@ -309,32 +315,37 @@ def _base_lines(catalogue: Catalogue, base: InstanceType | HostModel, term: str)
         d = commitment_discount(catalogue, term, "instances", base.name)
         on_demand = monthly_amount(base.price)
         return [LicenceLine(INSTANCES, base.name, "instance", 1, on_demand * (1 - d.fraction),
-                            f"instance_types.{base.name}.price", d.fraction, d.ref, on_demand)]
+                            f"instance_types.{base.name}.price", d.fraction, d.ref, on_demand,
+                            monthly_factor(base.price))]
     d = commitment_discount(catalogue, term, "hardware", base.name)
     on_demand = monthly_amount(base.purchase, base.amortisation_months)
     lines = [LicenceLine(HARDWARE, base.name, "amortised purchase", 1, on_demand * (1 - d.fraction),
-                         f"host_models.{base.name}.purchase", d.fraction, d.ref, on_demand)]
+                         f"host_models.{base.name}.purchase", d.fraction, d.ref, on_demand,
+                         monthly_factor(base.purchase, base.amortisation_months))]
     if base.support is not None:
         lines.append(LicenceLine(SUPPORT, base.name, "support and rack", 1, monthly_amount(base.support),
-                                 f"host_models.{base.name}.support"))
+                                 f"host_models.{base.name}.support", per_amount=monthly_factor(base.support)))
     assert catalogue.facility is not None
     power_ref = "facility.colocation_per_kw" if catalogue.facility.colocation_per_kw else "facility.electricity_per_kwh"
     lines.append(LicenceLine(POWER, base.name, f"{base.power_watts:g} W", base.power_watts / 1000,
-                             power_monthly(base, catalogue.facility), power_ref))
+                             power_monthly(base, catalogue.facility), power_ref,
+                             per_amount=power_factor(base, catalogue.facility)))
     return lines
 
 
 def _cloud_os_line(catalogue: Catalogue, inst: InstanceType, os_name: str, category: str) -> LicenceLine | None:
     """Return the licence-included OS price of an instance, or None when the OS is free on it."""
     if os_name in inst.os_prices:
-        return LicenceLine(category, f"{os_name} on {inst.name}", os_name, 1, monthly_amount(inst.os_prices[os_name]),
-                           f"instance_types.{inst.name}.os_prices.{os_name}")
+        price = inst.os_prices[os_name]
+        return LicenceLine(category, f"{os_name} on {inst.name}", os_name, 1, monthly_amount(price),
+                           f"instance_types.{inst.name}.os_prices.{os_name}", per_amount=monthly_factor(price))
     rule = catalogue.os_pricing.get(os_name)
     if rule is None:
         return None
     units = inst.vcpu if rule.per == "vcpu" else 1
     return LicenceLine(category, f"{os_name} licence-included", os_name, units,
-                       units * monthly_amount(rule.price), f"os_pricing.{os_name}.price")
+                       units * monthly_amount(rule.price), f"os_pricing.{os_name}.price",
+                       per_amount=units * monthly_factor(rule.price))
 
 
 def cloud_os_available(catalogue: Catalogue, inst: InstanceType, os_name: str) -> bool:
@@ -454,7 +465,9 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str, term
                 lines.append(hyp)
             for lic in per_host_fees:
                 lines.append(_licence_line(catalogue, lic, host_licence_units(lic, machine), term))
-            vcpu = max(0.0, host.hardware_threads - vm.hypervisor_reserved_cores) * vm.cpu_overcommit * util
+            # reserved physical cores take all their hardware threads
+            reserved = vm.hypervisor_reserved_cores * host.threads_per_core
+            vcpu = max(0.0, host.hardware_threads - reserved) * vm.cpu_overcommit * util
             mem = max(0.0, host.memory_gib - hm.per_host_gib) * util
             options: dict[str, tuple[tuple[Licence, LicenceOption, int], ...]] = {}
             for os_name in used_os:
@@ -598,8 +611,9 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
         wins = [f"{s.name} ({s.where})" for s in fleet.services if s.os == WINDOWS]
         raise InputError(
             f"{catalogue_path}: no Windows node can be priced for container-density "
-            f"(needed by {', '.join(wins)}); expected os_pricing.windows or "
-            f"strategies.container-density.host_os.windows"
+            f"(needed by {', '.join(wins)}); expected "
+            + ("os_pricing.windows or " if catalogue.is_cloud else "")
+            + "strategies.container-density.host_os.windows"
         )
     pod_mem = co.per_pod_memory_mib / MIB_PER_GIB
     shapes = {

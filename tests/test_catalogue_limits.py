@@ -327,6 +327,14 @@ def test_units_on_an_instance_price_is_refused(tmp_path: Path) -> None:
     assert ".price: units: 4 applies to licence and fee prices only" in message, message
 
 
+def test_units_on_an_instance_types_os_price_is_refused(tmp_path: Path) -> None:
+    """units: 4 on an os_prices uplift was accepted and silently ignored (the README says it is refused)."""
+    uplift = "os_prices: {windows: {amount: 0.184, per: hour, source: karpenter-2026-07-20, units: 4}}, "
+    path = variant(tmp_path, AWS, M7I, M7I.replace("max_pods: 29, ", "max_pods: 29, " + uplift))
+    message = load_error(path)
+    assert ".os_prices.windows: units: 4 applies to licence and fee prices only" in message, message
+
+
 def test_units_on_colocation_and_pue_with_colocation_are_refused(tmp_path: Path) -> None:
     colo = "colocation_per_kw: {amount: 196, per: month, source: encor-colo}"
     message = load_error(variant(tmp_path, ONPREM, colo, colo.replace("per: month,", "per: month, units: 4,")))
@@ -366,6 +374,22 @@ def test_an_os_list_on_a_licence_that_serves_no_os_is_refused(tmp_path: Path, ba
     message = load_error(path)
     assert (f"line {line_of(path, 'os: [solaris]')}, licences[0].os: os does not apply to role {role}: only guest_os "
             "and host_os licences serve an OS; remove it (it would be ignored)") in message, message
+
+
+@pytest.mark.parametrize("anchor,added,key", [
+    ("      windows: [ws2025-standard-host, ws2025-datacenter-host]\n", "      rhel: [rhel-server-host]\n",
+     "strategies.container-density.host_os.rhel"),
+    ("    per_pod_memory_mib: 8\n", "    node_os: {rhel: {vcpu: 1}}\n", "overheads.container.node_os.rhel"),
+])
+def test_a_node_os_other_than_linux_or_windows_is_refused(tmp_path: Path, anchor: str, added: str,
+                                                           key: str) -> None:
+    """host_os.rhel and node_os.rhel were accepted and silently ignored: container nodes come in linux and
+    windows pools only (RHEL pods run on linux nodes), so no node ever paid that licence or overhead."""
+    path = variant(tmp_path, ONPREM, anchor, anchor + added)
+    message = load_error(path)
+    assert (f"line {line_of(path, added.strip())}, {key}: got 'rhel'; container nodes come in two OS pools, "
+            "linux and windows (pods of any other OS, such as rhel, run on linux nodes): expected linux or "
+            "windows") in message, message
 
 
 @pytest.mark.parametrize("digits,found", [

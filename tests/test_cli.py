@@ -127,6 +127,24 @@ def test_service_too_big_for_any_host_exits_2_listing_all(tmp_path: Path):
     assert not list(tmp_path.glob("*.xlsx"))
 
 
+def test_a_tie_is_not_reported_as_one_strategy_cheaper_by_zero(tmp_path: Path):
+    """One host model and no licences: both strategies need the same 3 hosts. The summary said
+    "container-density is cheaper by GBP 0.00 per month (0.0 %, ...)"."""
+    catalogue = tmp_path / "one-host.yaml"
+    catalogue.write_text(
+        "name: one host\ncurrency: GBP\nas_of: 2026-01-15\nsources:\n  s: {title: list, as_of: 2026-01-15}\n"
+        "host_models:\n  - {name: srv, sockets: 1, cores_per_socket: 8, memory_gib: 64, amortisation_months: 48,\n"
+        "     purchase: {amount: 4800, per: once, source: s}, power_watts: 300}\n"
+        "facility:\n  colocation_per_kw: {amount: 150, per: month, source: s}\n")
+    fleet = tmp_path / "f.csv"
+    fleet.write_text("service,cpu,memory,replicas,max_per_host\nweb,500m,1Gi,3,1\nsmall,100m,100Mi,5,5\n")
+    result = plan(fleet, "-p", catalogue, "--out", tmp_path / "x.xlsx", "--time-limit", "5")
+    assert result.exit_code == 0, result.output
+    assert "cheaper by" not in result.output, result.output
+    assert ("neither strategy is cheaper: vm-per-service and container-density cost GBP 435.00 per month each"
+            in " ".join(result.output.split())), result.output
+
+
 def test_bad_options_exit_2(tmp_path: Path):
     args = [ROOT / "fleets/online-boutique.csv", "-p", ROOT / "pricing/aws.yaml", "--out", tmp_path, "--quiet"]
     assert plan(*args, "--solver", "gurobi").exit_code == 2

@@ -123,3 +123,28 @@ def test_a_service_no_host_of_a_later_catalogue_fits_stops_the_run_before_any_so
                                       "--out", str(out), "--quiet"])
     assert result.exit_code == 2 and not solved and not out.exists()
     assert "big (row 2) needs 12 vCPU" in result.output and str(TINY_CLOUD) in result.output
+
+
+def test_the_scenarios_as_of_column_holds_dates(tmp_path):
+    """A catalogue's as-of date is an Excel date (sortable, filterable); anything else stays as written."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from planner.scenarios import Scenario, ScenarioPlan, Scenarios
+
+    def row(path: str, as_of: str) -> Scenario:
+        return Scenario(path, path, as_of, "USD", 1.0,
+                        (ScenarioPlan("container-density", 10.0, 10.0, 1, "optimal", 0.0),), 0)
+
+    texts = ["2026-07-20", "2026-07", "20260720", "2026-02-30", "July 2026"]
+    sc = Scenarios("USD", tuple(row(f"c{i}.yaml", t) for i, t in enumerate(texts)), ("container-density",))
+    wb = Workbook()
+    write_scenarios_sheet(wb, sc, "USD")
+    wb.save(tmp_path / "scenarios.xlsx")
+    ws = load_workbook(tmp_path / "scenarios.xlsx")["Scenarios"]
+    assert ws["B3"].value == "as of"
+    cell = ws["B4"]
+    assert cell.is_date and cell.value == dt.datetime(2026, 7, 20) and cell.number_format == "yyyy-mm-dd"
+    for r, text in enumerate(texts[1:], 5):
+        assert ws.cell(r, 2).value == text and ws.cell(r, 2).data_type == "s"

@@ -75,6 +75,26 @@ def test_onprem_vm_host_cost_and_guest_licence_options():
     assert model.shapes["iis"].size_memory_gib == pytest.approx(4.0)
 
 
+def test_hypervisor_reserved_cores_take_all_their_threads():
+    """h2x12 has 24 cores x 2 threads; 2 reserved cores left 46 threads (cores were counted as threads), not 44."""
+    from planner.catalogue.schema import Catalogue
+    from planner.check import check_plan
+    from planner.engine import solve_packing
+    from planner.engine.problem import SolveOptions
+    from planner.plans import extract_plan
+    data = onprem_catalogue().model_dump(by_alias=True)
+    data["overheads"]["vm"]["hypervisor_reserved_cores"] = 2
+    data["strategies"]["vm-per-service"]["hosts"] = ["h2x12"]
+    cat = Catalogue.model_validate(data)
+    fleet = make_fleet(make_service("web", 1, 1, 45, max_per_host=45))
+    model = build_vm_model(fleet, cat, "cat.yaml")
+    assert model.offer("h2x12").vcpu == pytest.approx((48 - 2 * 2) * 1.0)
+    # the independent checker counts the same capacity: 44 one-vCPU VMs fit one h2x12, 45 do not
+    plan = extract_plan(model, solve_packing(model.problem, SolveOptions(time_limit=5)))
+    assert check_plan(plan, model, fleet, cat) == []
+    assert sorted(h.items for h in plan.hosts) == [1, 44]
+
+
 def test_unknown_os_is_an_input_error_naming_services():
     fleet = make_fleet(make_service("a", os="solaris"), make_service("b", os="solaris"))
     with pytest.raises(InputError, match="solaris.*a \\(row 2\\), b \\(row 2\\)"):
@@ -97,6 +117,25 @@ def test_onprem_windows_nodes_need_a_windows_host_licence():
     fleet = make_fleet(make_service("iis", 1, 2, 1, os="windows"))
     with pytest.raises(InputError, match="no Windows node can be priced"):
         build_container_model(fleet, Catalogue.model_validate(data), "cat.yaml")
+
+
+def test_problems_of_both_strategies_are_one_numbered_list():
+    """Two OSes unpriced for VMs and no Windows node printed "error:   - ...", then a line with no dash."""
+    from pathlib import Path
+
+    from planner.catalogue.schema import Catalogue
+    from planner.pipeline import build_models
+    data = onprem_catalogue().model_dump(by_alias=True)
+    data["strategies"] = {}
+    fleet = make_fleet(make_service("iis", 1, 2, 1, os="windows"), make_service("jboss", 1, 2, 1, os="rhel"))
+    with pytest.raises(InputError) as err:
+        build_models(fleet, Catalogue.model_validate(data), Path("cat.yaml"))
+    lines = str(err.value).splitlines()
+    assert lines[0] == "3 problems:", lines
+    assert len(lines) == 4 and all(line.startswith("  - ") for line in lines[1:]), lines
+    assert "os 'windows' used by iis" in lines[1] + lines[2] and "no Windows node can be priced" in lines[3], lines
+    # on-prem there is no licence-included Windows to point to
+    assert "os_pricing" not in lines[3] and "strategies.container-density.host_os.windows" in lines[3], lines
 
 
 def _per_vm_rhel_catalogue(min_per_host: int, pack_size: int):

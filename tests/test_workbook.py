@@ -471,3 +471,165 @@ def test_the_delta_is_explained_in_words_from_the_cost_categories(tmp_path):
     ws = load_workbook(path)["Summary"]
     row = next(r for r in ws.iter_rows() if r[0].value == "Why, at the run's prices")
     assert row[1].value == why + "."
+
+
+def _zero_price_catalogue(tmp_path: Path, **changes: Any) -> Path:
+    """tiny-onprem with the hosts' support and the Ubuntu Pro licences priced at 0 (placeholders not yet quoted)."""
+    import yaml
+
+    cat = yaml.safe_load((ROOT / "tests/data/pricing/tiny-onprem.yaml").read_text(encoding="utf-8"))
+    for host in cat["host_models"]:
+        host["support"]["amount"] = 0
+    for lic in cat["licences"]:
+        if lic["name"] in ("ubuntu-pro", "ubuntu-pro-host"):
+            lic["price"]["amount"] = 0
+    cat.update(changes)
+    pricing = tmp_path / "zero.yaml"
+    pricing.write_text(yaml.safe_dump(cat), encoding="utf-8")
+    return pricing
+
+
+def test_a_price_of_zero_is_still_a_live_reference(tmp_path: Path) -> None:
+    """A 0 in the catalogue is referenced with its multiplier, not written as 0: typing a price over it re-prices."""
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("service,cpu,memory,replicas,os\nwin-a,2,4Gi,3,windows\nlin-b,1,2Gi,2,linux\n", encoding="utf-8")
+    result = run_plan(fleet, _zero_price_catalogue(tmp_path), OPTIONS)
+    path = tmp_path / "zero.xlsx"
+    write_workbook(result, path)
+    wb = load_workbook(path)
+    prices = wb["Prices"]
+    support_rows = {f"host_models.{m}.support": find_row(prices, 1, f"host_models.{m}.support")
+                    for m in {h.model for p in result.plans for h in p.hosts}}
+    assert all(prices.cell(r, 2).value == 0 for r in support_rows.values())
+    ubuntu = "licences.ubuntu-pro-host.price"
+    assert any(ln.ref == ubuntu for p in result.plans for h in p.hosts for ln in h.lines)
+    ubuntu_row = find_row(prices, 1, ubuntu)
+    # every host's support cell is the price cell times the months it is paid for (1 a month), not a literal 0
+    for plan in result.plans:
+        ws = wb[f"Hosts {'VM' if plan.strategy == 'vm-per-service' else 'Containers'}"]
+        col = {ws.cell(3, c).value: c for c in range(1, ws.max_column + 1)}[CATEGORY_LABELS["support_and_rack"]]
+        for i, host in enumerate(plan.hosts):
+            cell = ws.cell(4 + i, col)
+            row = support_rows[f"host_models.{host.model}.support"]
+            assert cell.data_type == "f" and cell.value == f"=Prices!$B${row}*1", (ws.title, host.id, cell.value)
+    cells = summary_cells(path)
+    before = recalc(path)
+    new_support = {row: 50.0 + 10 * k for k, row in enumerate(support_rows.values())}
+    after = recalc(path, {**{("Prices", f"B{row}"): v for row, v in new_support.items()},
+                          ("Prices", f"B{ubuntu_row}"): 1200.0})
+    support_label = find_row(cells["ws"], 1, CATEGORY_LABELS["support_and_rack"])
+    for plan in result.plans:
+        letter = "ABCDE"[cells["strategies"][plan.strategy] - 1]
+        monthly = f"{letter}{cells['monthly']}"
+        assert before("Summary", monthly) == pytest.approx(plan.total_cost, abs=1e-6)
+        support = sum(new_support[support_rows[f"host_models.{h.model}.support"]] for h in plan.hosts)
+        ubuntu_cost = sum(ln.units * 1200 / 12 for h in plan.hosts for ln in h.lines if ln.ref == ubuntu)
+        assert after("Summary", monthly) - before("Summary", monthly) == pytest.approx(support + ubuntu_cost, abs=1e-6)
+        # the category table keeps the row that moved: its total is the plan total again
+        assert after("Summary", f"{letter}{support_label}") == pytest.approx(support, abs=1e-6)
+        assert after("Summary", f"{letter}{cells['total']}") == pytest.approx(after("Summary", monthly), abs=1e-6)
+
+
+def test_a_zero_commitment_discount_is_live(tmp_path: Path) -> None:
+    """A 0 % commitment discount is still a factor on its Prices row: typing 10 takes 10 % off."""
+    import yaml
+
+    cat = yaml.safe_load((ROOT / "tests/data/pricing/tiny-cloud.yaml").read_text(encoding="utf-8"))
+    cat["commitments"] = {"1y": [{"applies_to": "instances", "discount_percent": {"value": 0, "source": "test"}}]}
+    pricing = tmp_path / "zero-discount.yaml"
+    pricing.write_text(yaml.safe_dump(cat), encoding="utf-8")
+    result = run_plan(ROOT / "fleets/online-boutique.csv", pricing, PlanOptions(time_limit=5, commitment="1y"))
+    path = tmp_path / "zero-discount.xlsx"
+    write_workbook(result, path)
+    ref = "commitments.1y.0.discount_percent"
+    row = find_row(load_workbook(path)["Prices"], 1, ref)
+    ws = load_workbook(path)["Hosts Containers"]
+    assert f"*(1-Prices!$B${row}/100)" in ws.cell(4, 5).value
+    cells = summary_cells(path)
+    before = recalc(path)
+    after = recalc(path, {("Prices", f"B{row}"): 10.0})
+    for plan in result.plans:
+        letter = "ABCDE"[cells["strategies"][plan.strategy] - 1]
+        instances = math.fsum(ln.on_demand_monthly for h in plan.hosts for ln in h.lines if ln.discount_ref == ref)
+        got = after("Summary", f"{letter}{cells['monthly']}") - before("Summary", f"{letter}{cells['monthly']}")
+        assert instances > 0 and got == pytest.approx(-0.10 * instances, abs=1e-6)
+
+
+def test_the_on_demand_equivalent_is_live(tmp_path: Path) -> None:
+    """Under --commitment the Summary's on-demand equivalent moves with a price and not with the discount."""
+    result = run_plan(ROOT / "fleets/online-boutique.csv", ROOT / "pricing/aws.yaml",
+                      PlanOptions(time_limit=5, commitment="1y"))
+    path = tmp_path / "1y.xlsx"
+    write_workbook(result, path)
+    cells = summary_cells(path)
+    ws = cells["ws"]
+    r = find_row(ws, 1, "On-demand equivalent (same placement)")
+    prices = load_workbook(path)["Prices"]
+    container = next(p for p in result.plans if p.strategy == "container-density")
+    ref = next(ln.ref for h in container.hosts for ln in h.lines if ln.ref.startswith("instance_types."))
+    price_row = find_row(prices, 1, ref)
+    discount_row = find_row(prices, 1, container.hosts[0].lines[0].discount_ref)
+    before = recalc(path)
+    dearer = recalc(path, {("Prices", f"B{price_row}"): prices.cell(price_row, 2).value * 1.1})
+    deeper = recalc(path, {("Prices", f"B{discount_row}"): prices.cell(discount_row, 2).value + 10})
+    for plan in result.plans:
+        letter = "ABCDE"[cells["strategies"][plan.strategy] - 1]
+        assert ws[f"{letter}{r}"].data_type == "f"
+        assert before("Summary", f"{letter}{r}") == pytest.approx(plan.on_demand_cost, abs=1e-6)
+        lines = [*plan.plan_lines, *(x for h in plan.hosts for x in h.lines)]
+        affected = math.fsum(ln.on_demand_monthly for ln in lines if ln.ref == ref)
+        assert dearer("Summary", f"{letter}{r}") - before("Summary", f"{letter}{r}") == pytest.approx(0.1 * affected,
+                                                                                                      abs=1e-6)
+        assert deeper("Summary", f"{letter}{r}") == pytest.approx(plan.on_demand_cost, abs=1e-6)
+
+
+def test_zero_energy_and_perpetual_licence_prices_are_live_with_their_figures(tmp_path: Path) -> None:
+    """Energy at 0 per kWh keeps kW x 730 h x PUE; a perpetual licence at 0 keeps units, amortisation and support."""
+    import yaml
+
+    cat = yaml.safe_load((ROOT / "tests/data/pricing/tiny-onprem.yaml").read_text(encoding="utf-8"))
+    cat["facility"] = {"electricity_per_kwh": {"amount": 0, "per": "kwh", "source": "test"},
+                       "pue": {"value": 1.5, "source": "test"}}
+    for lic in cat["licences"]:
+        if lic["name"] in ("win-standard", "win-standard-host"):
+            lic["price"]["amount"] = 0
+            lic["support_percent_per_year"] = {"value": 20, "source": "test"}
+    pricing = tmp_path / "zero-perpetual.yaml"
+    pricing.write_text(yaml.safe_dump(cat), encoding="utf-8")
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("service,cpu,memory,replicas,os\nwin-a,2,4Gi,3,windows\nlin-b,1,2Gi,2,linux\n", encoding="utf-8")
+    result = run_plan(fleet, pricing, OPTIONS)
+    path = tmp_path / "zero-perpetual.xlsx"
+    write_workbook(result, path)
+    prices = load_workbook(path)["Prices"]
+    energy = find_row(prices, 1, "facility.electricity_per_kwh")
+    used = {ln.ref for p in result.plans for h in p.hosts for ln in h.lines}
+    licences = {ref: find_row(prices, 1, ref) for ref in ("licences.win-standard.price",
+                                                          "licences.win-standard-host.price") if ref in used}
+    assert licences, "the free Windows Server Standard is chosen somewhere"
+    cells = summary_cells(path)
+    before = recalc(path)
+    after = recalc(path, {("Prices", f"B{energy}"): 0.2, **{("Prices", f"B{r}"): 1600.0 for r in licences.values()}})
+    watts = {m["name"]: m["power_watts"] for m in cat["host_models"]}
+    for plan in result.plans:
+        letter = "ABCDE"[cells["strategies"][plan.strategy] - 1]
+        monthly = f"{letter}{cells['monthly']}"
+        assert before("Summary", monthly) == pytest.approx(plan.total_cost, abs=1e-6)
+        power = sum(watts[h.model] / 1000 * 730 * 0.2 * 1.5 for h in plan.hosts)
+        # 1,600 per 16 cores over 50 months, plus 20 % of it a year in support
+        licence = sum(ln.units * (100 / 50 + 100 * 0.20 / 12)
+                      for h in plan.hosts for ln in h.lines if ln.ref in licences)
+        assert after("Summary", monthly) - before("Summary", monthly) == pytest.approx(power + licence, abs=1e-6)
+
+
+def test_every_cost_line_is_its_price_times_its_own_multiplier(case: tuple[PlanningResult, Path]) -> None:
+    """The formula's multiplier is set where a line is priced, so it holds at any amount (0 too)."""
+    from planner.catalogue.schema import Price
+    from planner.price_refs import resolve
+
+    result, _ = case
+    for plan in result.plans:
+        for ln in [*plan.plan_lines, *(x for h in plan.hosts for x in h.lines)]:
+            price = resolve(result.catalogue, ln.ref)
+            assert isinstance(price, Price) and ln.per_amount is not None, ln
+            assert price.amount * ln.per_amount == pytest.approx(ln.on_demand_monthly, rel=1e-12, abs=1e-12), ln

@@ -650,6 +650,7 @@ def check_catalogue(catalogue: Catalogue, *, today: dt.date | None = None) -> li
     found += _check_licences(catalogue)
     found += _check_os_paid_twice(catalogue)
     found += _check_os_names(catalogue)
+    found += _check_node_pools(catalogue)
     found += _check_commitments(catalogue)
     found += _check_figures(catalogue)
     return found
@@ -930,6 +931,27 @@ def _check_os_names(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
         for j, name in enumerate(licence.os):
             if not _OS_NAME.match(name):
                 found.append((("licences", index, "os", j), _os_name_message(name)))
+    return found
+
+
+# Container nodes come in these OS pools; pods of any other OS (rhel, ...) run on linux nodes.
+_NODE_POOLS = ("linux", "windows")
+
+
+def _check_node_pools(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
+    """Refuse a node OS other than linux or windows: no node of it exists, so it would be silently ignored."""
+    found: list[tuple[YamlPath, str]] = []
+    keyed: list[tuple[YamlPath, list[str]]] = [
+        (("strategies", "container-density", "host_os"), list(catalogue.strategies.container_density.host_os)),
+        (("overheads", "container", "node_os"), list(catalogue.overheads.container.node_os)),
+    ]
+    for base, names in keyed:
+        for name in names:
+            if name not in _NODE_POOLS and _OS_NAME.match(name):
+                found.append(((*base, name),
+                              f"got '{name}'; container nodes come in two OS pools, linux and windows (pods of "
+                              f"any other OS, such as {name}, run on linux nodes): expected linux or windows "
+                              "(this entry would be ignored)"))
     return found
 
 

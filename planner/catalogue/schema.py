@@ -152,7 +152,7 @@ class InstanceType(Strict):
     # CPU a burstable type sustains, in percent of each vCPU (its CPU credit baseline).
     # None = every vCPU is counted as fully usable. Only for burstable: true.
     baseline_cpu_percent: float | None = Field(default=None, gt=0, le=100)
-    os_prices: dict[str, Price] = Field(default_factory=dict)  # per-OS override of os_pricing
+    os_prices: dict[str, UnitPrice] = Field(default_factory=dict)  # per-OS override of os_pricing
 
     @field_validator("baseline_cpu_percent")
     @classmethod

@@ -7,6 +7,9 @@ written as numbers (not formulas): they come from re-solves that a spreadsheet c
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.workbook import Workbook
@@ -21,6 +24,17 @@ CHANGES_SHEET = "Changes"
 SENSITIVITY_SHEET = "Sensitivity"
 SCENARIOS_SHEET = "Scenarios"
 HEADER = 3  # title row 1, note row 2, first table header row 3
+PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _as_date(text: object) -> object:
+    """Return a plain ``YYYY-MM-DD`` date as a date (an Excel date cell); anything else as given."""
+    if isinstance(text, str) and PLAIN_DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return text
+    return text
 
 
 def _title(ws: Worksheet, st: Styles, title: str, note: str) -> None:
@@ -249,12 +263,13 @@ def write_scenarios_sheet(wb: Workbook, scenarios: Scenarios, currency: str) -> 
         totals = [sc.total(s) for s in strategies]
         present = [t for t in totals if t is not None]
         best = min((p for p in sc.plans), key=lambda p: (p.total, p.strategy)).strategy if sc.plans else ""
-        values: list[object] = [scenarios.label(sc), sc.as_of, sc.currency, sc.rate, *totals,
+        values: list[object] = [scenarios.label(sc), _as_date(sc.as_of), sc.currency, sc.rate, *totals,
                                 *(None if t is None else t - cheapest for t in totals), best, sc.catalogue_path]
         for c, v in enumerate(values, 1):
             col_title = titles[c - 1]
             fmt = st.money if col_title in strategies else st.money_delta if "delta" in col_title else \
-                "0.0000" if col_title.startswith("rate") else st.label
+                "0.0000" if col_title.startswith("rate") else \
+                "yyyy-mm-dd" if col_title == "as of" and isinstance(v, dt.date) else st.label
             put(ws, r, c, "" if v is None else v, fmt)
         del present
     last = r

@@ -5,7 +5,8 @@ Assumptions, and a hidden ``_plan_data`` sheet carrying the plans as JSON
 (``read_plan_data`` reads it back).
 
 Every cost cell is an Excel formula that starts from the Prices sheet: a host's cost line
-is ``=Prices!$B$<row>*<factor>`` (factor = the line's monthly amount / the price's amount;
+is ``=Prices!$B$<row>*<factor>`` (factor = the line's ``per_amount``: quantity x hours per month,
+1/amortisation months, licence units, set where the line is priced, so it holds for a price of 0;
 perpetual licences with support and energy with PUE also reference the figure's row), a
 host's total sums its lines, a plan's total sums its hosts and plan-level lines, and the
 Summary (totals, cost by category, delta) references those cells. Editing a price on the
@@ -67,6 +68,7 @@ SHORT = {VM_PER_SERVICE: "VM", CONTAINER_DENSITY: "Containers"}
 EDITION_CATEGORIES = (HYPERVISOR, GUEST_OS, HOST_OS, PLATFORM)
 SUMMARY_VALUE_WIDTH = 30
 WRAPPED_METRICS = ("Why a gap remains", "Host types")  # Summary rows of text, wrapped
+ON_DEMAND_LABEL = "On-demand equivalent (same placement)"  # Summary row under --commitment
 TABLE_HEADER_ROW = 3  # title in row 1, a one-line note in row 2, the table header in row 3
 PRICE_EDIT_NOTE = ("Editing a price (column B of the Prices sheet) recalculates every host, plan total, category "
                    "and the delta for the same placement. A new optimal placement for new prices needs a re-run "
@@ -153,21 +155,23 @@ class _Pricer:
         return value.amount if isinstance(value, Price) else value.value
 
     def term(self, line: LicenceLine) -> str | None:
-        """Return the formula term of one line, or None when it costs nothing (a 0 price).
+        """Return the formula term of one line, or None when its price is not on the Prices sheet.
 
-        A line under a commitment discount is its on-demand term times ``(1-discount/100)`` on the
-        discount's own row, so editing the discount re-prices it too.
+        The multiplier is the line's own ``per_amount`` (quantity x 730 h, 1/amortisation months,
+        licence units), never inferred from the amount: a price of 0 is a live reference like any
+        other. A line under a commitment is its on-demand term times ``(1-discount/100)`` on the
+        discount's own row (a 0 % discount too), so editing the discount re-prices it as well.
         """
-        if not line.monthly or line.ref not in self.rows:
+        if line.ref not in self.rows:
             return None
-        amount = self._amount(line.ref)
-        if amount == 0:
-            return None
-        if line.discount and line.discount_ref in self.rows:
+        if line.per_amount is None:  # a line built without its multiplier (not by planner): its amount as is
+            return _lit(line.monthly)
+        if line.discount_ref in self.rows:
             base = self.term(replace(line, monthly=line.on_demand_monthly, discount=0.0, discount_ref="",
                                      undiscounted=None))
             return None if base is None else f"{base}*(1-{self._cell(line.discount_ref)}/100)"
-        close = lambda v: abs(v - line.monthly) <= 1e-9 * max(1.0, abs(line.monthly))  # noqa: E731
+        factor = line.per_amount
+        close = lambda v: abs(v - factor) <= 1e-9 * max(1.0, abs(factor))  # noqa: E731
         if line.ref.startswith("licences.") and line.ref.endswith(".price"):
             lic = self.licences.get(line.ref[len("licences."):-len(".price")])
             support_ref = f"{line.ref[:-len('.price')]}.support_percent_per_year"
@@ -175,19 +179,31 @@ class _Pricer:
                     and lic.support_percent_per_year is not None and support_ref in self.rows):
                 per_unit = line.units / lic.price.units
                 c1, c2 = per_unit / lic.amortisation_months, per_unit / 100.0 / 12.0
-                if close(amount * (c1 + c2 * lic.support_percent_per_year.value)):
+                if close(c1 + c2 * lic.support_percent_per_year.value):
                     return f"{self._cell(line.ref)}*({_lit(c1)}+{_lit(c2)}*{self._cell(support_ref)})"
         if line.ref == "facility.electricity_per_kwh" and "facility.pue" in self.rows:
-            pue = self._amount("facility.pue")
-            if pue:
-                c = line.monthly / (amount * pue)
-                return f"{self._cell(line.ref)}*{_lit(c)}*{self._cell('facility.pue')}"
-        return f"{self._cell(line.ref)}*{_lit(line.monthly / amount)}"
+            pue = self._amount("facility.pue")  # at least 1 (the catalogue loader)
+            return f"{self._cell(line.ref)}*{_lit(factor / pue)}*{self._cell('facility.pue')}"
+        return f"{self._cell(line.ref)}*{_lit(factor)}"
 
     def formula(self, lines: list[LicenceLine]) -> str | None:
-        """Return ``=term+term`` for lines of one cell, or None when they all cost nothing."""
+        """Return ``=term+term`` for lines of one cell, or None when none has a price on the Prices sheet."""
         terms = [t for t in (self.term(ln) for ln in lines) if t is not None]
         return "=" + "+".join(terms) if terms else None
+
+    def on_demand(self, lines: list[LicenceLine]) -> str | None:
+        """Return ``=term+term`` for what lines cost without their commitment discounts, one term per price
+        (a plan's lines summed by reference: short for any number of hosts)."""
+        merged: dict[str, LicenceLine] = {}
+        for ln in lines:
+            line = replace(ln, monthly=ln.on_demand_monthly, discount=0.0, discount_ref="", undiscounted=None)
+            prev = merged.get(ln.ref)
+            if prev is not None:  # the multipliers (and the units a support term counts) add up
+                line = replace(prev, units=prev.units + line.units, monthly=prev.monthly + line.monthly,
+                               per_amount=None if prev.per_amount is None or line.per_amount is None
+                               else prev.per_amount + line.per_amount)
+            merged[ln.ref] = line
+        return self.formula(list(merged.values()))
 
 
 # --- sheets ------------------------------------------------------------------------
@@ -562,7 +578,8 @@ def _assumptions_sheet(wb: Workbook, st: Styles, result: PlanningResult) -> None
     autowidth(ws, {1: 58, 2: 40}, header_row=None)
 
 
-def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: list[_PlanCells]) -> None:
+def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: list[_PlanCells],
+                   pricer: _Pricer) -> None:
     cat = result.catalogue
     fleet = result.fleet
     plans = result.plans
@@ -615,7 +632,8 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
     if result.options.spare_hosts:
         metrics.append(("of which spare hosts", [p.spare_hosts for p in plans], "0"))
     if result.options.commitment != "on-demand":
-        metrics.append(("On-demand equivalent (same placement)", [p.on_demand_cost for p in plans], st.money))
+        on_demand = [pricer.on_demand([*p.plan_lines, *(ln for h in p.hosts for ln in h.lines)]) for p in plans]
+        metrics.append((ON_DEMAND_LABEL, [0 if f is None else f for f in on_demand], st.money))
     utils = [_utilisation(p) for p in plans]
     for k, label in enumerate(("Average CPU utilisation", "Peak CPU utilisation",
                                "Average memory utilisation", "Peak memory utilisation")):
@@ -633,7 +651,8 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         r += 1
         put(ws, r, 1, label, st.label)
         for i, v in enumerate(values):
-            is_f = isinstance(v, str) and v.startswith("=") and label in ("Monthly cost", "Annual cost")
+            is_f = isinstance(v, str) and v.startswith("=") and label in ("Monthly cost", "Annual cost",
+                                                                          ON_DEMAND_LABEL)
             cell = put(ws, r, 2 + i, v, fmt, is_formula=is_f, wrap=label in WRAPPED_METRICS)
             if label == "Monthly cost":
                 cell.font = st.bold_font
@@ -683,7 +702,10 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         head.append(f"Δ {plans[1].strategy} − {plans[0].strategy}")
     header_row(ws, r, head, st)
     breakdowns = [p.cost_breakdown for p in plans]
-    used = [c for c in CATEGORIES if any(abs(b.get(c, 0.0)) > 1e-12 for b in breakdowns)]
+    # every category a Hosts sheet has a column for, at a price of 0 too: editing that price moves the
+    # plan total, so the table must hold the row that moves with it
+    used = [c for c in CATEGORIES if any(abs(b.get(c, 0.0)) > 1e-12 for b in breakdowns)
+            or any(pc.category(c) is not None for pc in cells)]
     for cat_name in used:
         r += 1
         put(ws, r, 1, CATEGORY_LABELS.get(cat_name, cat_name), st.label)
@@ -773,7 +795,7 @@ def write_workbook(result: PlanningResult, path: Path, changes: Any = None, sens
         _placements_sheet(wb, st, plan)
     _services_sheet(wb, st, result, cells)
     _assumptions_sheet(wb, st, result)
-    _summary_sheet(summary, st, result, cells)
+    _summary_sheet(summary, st, result, cells, pricer)
     _plan_data_sheet(wb, result)
     from planner.report.replan_sheets import (
         CHANGES_SHEET,
