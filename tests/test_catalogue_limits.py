@@ -405,3 +405,28 @@ def test_integers_with_thousands_of_digits_are_refused_and_shown_shortened(tmp_p
     assert f"line {line_of(path, '{name: m7i.large,')}, instance_types[" in message
     assert f"].price.amount: {found}" in message
     assert "0" * 100 not in message
+
+
+def test_a_hypervisor_licence_on_a_cloud_catalogue_is_refused(tmp_path: Path) -> None:
+    """A hypervisor licence in vm-per-service on a cloud catalogue was charged once per instance:
+    in the cloud each VM is an instance on the provider's hypervisor."""
+    text = AWS.read_text()
+    licence = ("  - name: hv\n    product: some hypervisor\n    role: hypervisor\n    unit: host\n"
+               "    price: {amount: 1, per: month, source: eks-pricing}\n")
+    assert "licences:\n" in text and "  vm-per-service: {}" in text
+    text = text.replace("licences:\n", "licences:\n" + licence, 1)
+    text = text.replace("  vm-per-service: {}", "  vm-per-service: {hypervisor: [hv]}", 1)
+    path = tmp_path / "cloud-hv.yaml"
+    path.write_text(text)
+    message = load_error(path)
+    assert (f"line {line_of(path, 'vm-per-service: {hypervisor')}, strategies.vm-per-service.hypervisor: "
+            "got hv; on a cloud catalogue (instance_types) each VM is an instance") in message, message
+
+
+def test_a_scalar_where_a_mapping_goes_names_the_keys_expected(tmp_path: Path) -> None:
+    """'price: 0.1' (or 'support_percent_per_year: 20') said only 'expected a mapping of keys and values'."""
+    path = variant(tmp_path, AWS, M7I + "source: karpenter-2026-07-20}}", "{name: m7i.large, vcpu: 2, memory_gib: 8, "
+                   "max_pods: 29, price: 0.1008}")
+    message = load_error(path)
+    assert "].price: got 0.1008; expected a mapping of keys and values, e.g. {amount: ..., per: ..., source: ...}" \
+        in message, message

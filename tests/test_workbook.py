@@ -422,6 +422,24 @@ def test_spare_hosts_are_labelled(tmp_path: Path) -> None:
             else:
                 assert limiting in ("cpu", "memory", "slots") and services
     assert seen == sum(p.spare_hosts for p in result.plans) > 0
+    # the first-fit-decreasing figure is the packing's before spares: below the plan's own bound, so say so
+    ws = wb["Assumptions"]
+    methods = [ws.cell(r, 2).value for r in range(1, ws.max_row + 1)
+               if str(ws.cell(r, 1).value).endswith(": method")]
+    assert len(methods) == 2 and all("first-fit-decreasing cost (before spare hosts)" in m for m in methods)
+
+
+def test_host_and_replica_counts_read_as_english(case: tuple[PlanningResult, Path]) -> None:
+    """Titles count hosts and replicas with the noun's number: '1 host', '12 hosts'."""
+    result, path = case
+    wb = load_workbook(path)
+    for plan in result.plans:
+        n = len(plan.hosts)
+        hosts = f"{n} host" if n == 1 else f"{n:,} hosts"
+        label = "VM" if plan.strategy == "vm-per-service" else "Containers"
+        assert wb[f"Hosts {label}"].cell(1, 1).value.startswith(f"Hosts — {plan.strategy}: {hosts}, ")
+        assert wb[f"Placements {label}"].cell(1, 1).value.endswith(f" on {hosts}")
+        assert " 1 hosts" not in wb[f"Hosts {label}"].cell(1, 1).value
 
 
 def test_changes_sheet_states_period_and_currency(planned: dict[str, tuple[PlanningResult, Path]],

@@ -460,6 +460,10 @@ def _expected(kind: str, loc: tuple[Any, ...], ctx: dict[str, Any]) -> str | Non
     if kind.startswith("date_"):
         return "a date written YYYY-MM-DD, e.g. 2026-07-20"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
+        model = _model_at(loc)
+        required = [f.alias or n for n, f in model.model_fields.items() if f.is_required()] if model else []
+        if required:  # say which keys, e.g. a sourced figure: {value: ..., source: ...}
+            return "a mapping of keys and values, e.g. {" + ", ".join(f"{k}: ..." for k in required) + "}"
         return "a mapping of keys and values"
     if kind in ("list_type", "tuple_type"):
         return "a list"
@@ -651,6 +655,7 @@ def check_catalogue(catalogue: Catalogue, *, today: dt.date | None = None) -> li
     found += _check_os_paid_twice(catalogue)
     found += _check_os_names(catalogue)
     found += _check_node_pools(catalogue)
+    found += _check_cloud_hypervisor(catalogue)
     found += _check_commitments(catalogue)
     found += _check_figures(catalogue)
     return found
@@ -932,6 +937,17 @@ def _check_os_names(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
             if not _OS_NAME.match(name):
                 found.append((("licences", index, "os", j), _os_name_message(name)))
     return found
+
+
+def _check_cloud_hypervisor(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
+    """Refuse a hypervisor licence on a cloud catalogue: each VM is an instance on the provider's hypervisor."""
+    names = catalogue.strategies.vm_per_service.hypervisor
+    if not catalogue.is_cloud or not names:
+        return []
+    return [(("strategies", "vm-per-service", "hypervisor"),
+             f"got {', '.join(names)}; on a cloud catalogue (instance_types) each VM is an instance on the "
+             "provider's hypervisor, so no hypervisor licence is paid (it would be charged once per instance): "
+             "expected no hypervisor entry (hypervisor licences are for host_models)")]
 
 
 # Container nodes come in these OS pools; pods of any other OS (rhel, ...) run on linux nodes.

@@ -93,6 +93,11 @@ def _lit(x: float) -> str:
     return text
 
 
+def _counted(n: int, noun: str) -> str:
+    """Return '1 host', '12 hosts'."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def _sheet_ref(title: str) -> str:
     """Return a sheet name as used in a formula, quoted when needed."""
     if title.replace("_", "").isalnum():
@@ -229,7 +234,7 @@ def _hosts_sheet(wb: Workbook, st: Styles, result: PlanningResult, plan: Plan, p
     vm = plan.strategy == VM_PER_SERVICE
     all_lines = [*plan.plan_lines, *(ln for h in plan.hosts for ln in h.lines)]
     cats = [c for c in CATEGORIES if any(ln.category == c for ln in all_lines)]
-    put(ws, 1, 1, f"Hosts — {plan.strategy}: {len(plan.hosts)} hosts, monthly cost in "
+    put(ws, 1, 1, f"Hosts — {plan.strategy}: {_counted(len(plan.hosts), 'host')}, monthly cost in "
                   f"{result.catalogue.currency}", st.title)
     put(ws, 2, 1, "Cost cells are formulas on the Prices sheet. Utilisation is used / allocatable "
                   "(after overheads and the utilisation target).", st.note)
@@ -284,7 +289,7 @@ def _hosts_sheet(wb: Workbook, st: Styles, result: PlanningResult, plan: Plan, p
     r = last_host_row + 2
     hosts_row = r
     put(ws, r, 1, "All hosts", st.bold)
-    put(ws, r, 2, f"{len(plan.hosts)} hosts")
+    put(ws, r, 2, _counted(len(plan.hosts), "host"))
     for col in [*cat_cols.values(), total_col]:
         L = get_column_letter(col)
         formula(ws, r, col, f"=SUM({L}{h + 1}:{L}{last_host_row})", st.money)
@@ -312,7 +317,8 @@ def _hosts_sheet(wb: Workbook, st: Styles, result: PlanningResult, plan: Plan, p
 def _placements_sheet(wb: Workbook, st: Styles, plan: Plan) -> None:
     ws = wb.create_sheet(_sheet_name("Placements", plan.strategy))
     vm = plan.strategy == VM_PER_SERVICE
-    put(ws, 1, 1, f"Placements — {plan.strategy}: {len(plan.placements)} replicas on {len(plan.hosts)} hosts",
+    put(ws, 1, 1, f"Placements — {plan.strategy}: {_counted(len(plan.placements), 'replica')} on "
+                  f"{_counted(len(plan.hosts), 'host')}",
         st.title)
     put(ws, 2, 1, ("Each replica runs in its own VM: the VM size, and what it takes from its host including "
                    "hypervisor overhead." if vm else
@@ -532,7 +538,8 @@ def _assumptions_sheet(wb: Workbook, st: Styles, result: PlanningResult) -> None
     rows.append(("Time limit per strategy (s)", result.options.time_limit))
     rows.append(("Gap target", f"{result.options.gap:.3%}"))
     for p in result.plans:
-        rows.append((f"{p.strategy}: method", f"{p.method}; first-fit-decreasing cost {p.heuristic_cost:,.2f}"))
+        before = " (before spare hosts)" if p.spare_hosts else ""
+        rows.append((f"{p.strategy}: method", f"{p.method}; first-fit-decreasing cost{before} {p.heuristic_cost:,.2f}"))
     rows.append(("Planner version", __version__))
     rows.append(("Run at", result.run_at))
     r = TABLE_HEADER_ROW
