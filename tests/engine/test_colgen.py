@@ -100,7 +100,8 @@ def test_small_pools_dive_again_after_more_root_rounds(force_colgen: None, monke
     # A short first root (not converged: later rounds still find columns) and no time kept for LNS.
     monkeypatch.setattr("planner.engine.solve.CG_ROOT_SHARE_SMALL", 0.1)
     monkeypatch.setattr("planner.engine.solve.CG_LNS_SHARE_SMALL", 0.0)
-    monkeypatch.setattr("planner.engine.solve.CG_REDIVE_MIN_ROOT", 0.05)
+    # at least a second of root rounds before each re-dive: under load a shorter slice may price nothing new
+    monkeypatch.setattr("planner.engine.solve.CG_REDIVE_MIN_ROOT", 1.0)
     monkeypatch.setattr("planner.engine.solve.CG_REDIVE_ROOT_FACTOR", 1.0)
     rng = random.Random(7)
     types = tuple(HostType(f"t{i}", v, m, s, c) for i, (v, m, s, c) in
