@@ -181,12 +181,7 @@ def _build_aggregate_model(
     pairs = [(s, t) for s in range(n_s) for t in range(n_t) if inst.fit_alone[s, t] > 0 and allowed[t]]
     n_y = len(pairs)
     # Licensed (group L, type t) pairs get a z and a c column each, after y and n.
-    licensed: list[tuple[int, int, int]] = []  # (L, t, index of z; c is z + 1)
-    for lic, name in enumerate(inst.licence_names):
-        members = np.flatnonzero(inst.group_licence == lic)
-        for t in range(n_t):
-            if allowed[t] and inst.types[t].licence_options.get(name) and np.any(inst.fit_alone[members, t] > 0):
-                licensed.append((lic, t, n_y + n_t + 2 * len(licensed)))
+    licensed = [(lic, t, n_y + n_t + 2 * i) for i, (lic, t) in enumerate(_licensed_pairs(inst, allowed))]
     n_cols = n_y + n_t + 2 * len(licensed)
     cost = np.zeros(n_cols)
     cost[n_y:n_y + n_t] = inst.type_fixed_cost
@@ -248,6 +243,17 @@ def _build_aggregate_model(
     return highs, pairs, n_y
 
 
+def _licensed_pairs(inst: Instance, allowed: np.ndarray) -> list[tuple[int, int]]:
+    """Return the (licence group L, type t) pairs that get z and c columns, in column order."""
+    found = []
+    for lic, name in enumerate(inst.licence_names):
+        members = np.flatnonzero(inst.group_licence == lic)
+        for t in range(inst.n_types):
+            if allowed[t] and inst.types[t].licence_options.get(name) and np.any(inst.fit_alone[members, t] > 0):
+                found.append((lic, t))
+    return found
+
+
 def _replicas_by_type(inst: Instance, pairs: list[tuple[int, int]], x: np.ndarray) -> np.ndarray:
     """Return the y columns of a solution ``x`` as a (groups, types) array (0 off ``pairs``)."""
     y = np.zeros((inst.n_groups, inst.n_types))
@@ -278,6 +284,7 @@ class AggregateMIP:
     proven_optimal: bool  # the MIP closed (its bound is the relaxation's optimum)
     replicas_by_type: np.ndarray | None  # (groups, types) of the MIP's best point, if any
     hosts_by_type: np.ndarray | None  # (types,) whole host counts of that point
+    licensed_hosts: np.ndarray | None = None  # (licence groups, types): of those hosts, how many license each group
 
 
 # The MIP's dual bound is shaded more than an LP optimum: branch and bound prunes with
@@ -310,7 +317,8 @@ def aggregate_mip_bound(
     none = AggregateMIP(None, False, None, None)
     if n_s == 0:
         return none
-    highs, pairs, n_y = _build_aggregate_model(inst, time_limit, types=~dominated_types(inst))
+    types = ~dominated_types(inst)
+    highs, pairs, n_y = _build_aggregate_model(inst, time_limit, types=types)
     n_cols = highs.getNumCol()
     integrality = np.zeros(n_cols, dtype=np.int32)
     integrality[n_y:n_y + n_t] = 1  # host counts n[t]
@@ -340,9 +348,12 @@ def aggregate_mip_bound(
         return none
     total = float(inst.problem.fixed_plan_cost) + dual
     bound = total - abs(total) * MIP_BOUND_RTOL - BOUND_ATOL
-    hosts = replicas = None
+    hosts = replicas = licensed = None
     if info.primal_solution_status == 2:  # a feasible point exists
         x = np.array(highs.getSolution().col_value)
         replicas = _replicas_by_type(inst, pairs, x)
         hosts = np.round(x[n_y:n_y + n_t])
-    return AggregateMIP(bound, status == highspy.HighsModelStatus.kOptimal, replicas, hosts)
+        licensed = np.zeros((len(inst.licence_names), n_t))
+        for i, (lic, t) in enumerate(_licensed_pairs(inst, types)):
+            licensed[lic, t] = np.round(x[n_y + n_t + 2 * i])
+    return AggregateMIP(bound, status == highspy.HighsModelStatus.kOptimal, replicas, hosts, licensed)

@@ -22,18 +22,38 @@ from planner.engine.instance import Bin, Instance
 MAX_PAIRS = 20_000
 
 
-def pack_into_hosts(inst: Instance, hosts_by_type: np.ndarray, time_limit: float, seed: int = 0) -> list[Bin] | None:
+def pack_into_hosts(inst: Instance, hosts_by_type: np.ndarray, time_limit: float, seed: int = 0,
+                    licensed_hosts: np.ndarray | None = None) -> list[Bin] | None:
     """Return a packing of every replica into exactly these hosts, or None (none exists, or none found in time).
 
     variables  x[s,b] in {0 .. min(max_per_host, fit alone)}   replicas of group s on host b
     subject to sum_b x[s,b] == count_s;  per host b: vCPU, memory and slots within its type's capacity
-    Licences do not enter: the caller prices the plan it gets.
+    Licences do not enter the model: the caller prices the plan it gets. With ``licensed_hosts``
+    (licence groups x types, as the aggregate MIP chose them), a licensed group may only go on
+    the first licensed_hosts[L, t] hosts of each type t, so the plan pays each licence on that
+    many hosts, not on every host a replica happens to land on (a few dozen Windows VMs spread
+    over every hypervisor host cost a Datacenter licence on each).
     """
     counts = np.rint(np.maximum(np.asarray(hosts_by_type, dtype=float), 0.0)).astype(np.int64)
     host_types = [t for t in range(inst.n_types) for _ in range(int(counts[t]))]
     if not host_types or time_limit <= 0:
         return None
-    pairs = [(s, b) for s in range(inst.n_groups) for b, t in enumerate(host_types) if inst.fit_alone[s, t] > 0]
+    rank = np.zeros(len(host_types), dtype=np.int64)  # host b is the rank[b]-th host of its type
+    seen = np.zeros(inst.n_types, dtype=np.int64)
+    for b, t in enumerate(host_types):
+        rank[b] = seen[t]
+        seen[t] += 1
+
+    def may_hold(s: int, b: int) -> bool:
+        t = host_types[b]
+        if inst.fit_alone[s, t] <= 0:
+            return False
+        lic = int(inst.group_licence[s])
+        if licensed_hosts is None or lic < 0 or not inst.types[t].licence_options.get(inst.licence_names[lic]):
+            return True
+        return bool(rank[b] < round(float(licensed_hosts[lic, t])))
+
+    pairs = [(s, b) for s in range(inst.n_groups) for b in range(len(host_types)) if may_hold(s, b)]
     if len(pairs) > MAX_PAIRS:
         return None
     n = len(pairs)
