@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 
-from planner.engine import HostType, ItemGroup, Packing, PackingProblem, SolveOptions, solve_packing, validate_packing
+from planner.engine import (
+    HostType,
+    ItemGroup,
+    LicenceOption,
+    Packing,
+    PackingProblem,
+    SolveOptions,
+    solve_packing,
+    validate_packing,
+)
 from planner.engine.ffd import best_ffd
 from planner.engine.fixed_hosts import pack_into_hosts
 from planner.engine.instance import build_instance
@@ -79,3 +88,26 @@ def test_local_search_remixes_hosts_through_the_subset_aggregate_mip(monkeypatch
     assert inst.coverage_ok(better)
     assert inst.plan_cost(better) == 600.0  # four of the eight hosts merged into two
 
+
+
+def test_licensed_replicas_go_only_on_the_hosts_licensed_for_them() -> None:
+    """With licensed_hosts, a Windows group may use only the first N hosts of a type: one Datacenter
+    licence instead of one on every host its replicas land on; too few licensed hosts give None."""
+    dc = {"win": (LicenceOption("datacenter", 50.0, None),)}
+    host = HostType("h8", 8.0, 32.0, 20, 100.0, dc)
+    win = ItemGroup("win", 4, 1.0, 1.0, 4, frozenset({"h8"}), "win")
+    lin = ItemGroup("lin", 10, 1.0, 1.0, 6, frozenset({"h8"}), None)
+    inst = build_instance(PackingProblem((win, lin), (host,)))
+    w = inst.licence_names.index("win")
+    licensed = np.zeros((len(inst.licence_names), inst.n_types))
+    licensed[w, 0] = 1
+    bins = pack_into_hosts(inst, np.array([2.0]), 5.0, licensed_hosts=licensed)
+    assert bins is not None and inst.coverage_ok(bins)
+    g = [group.name for group in inst.groups].index("win")
+    assert sum(1 for b in bins if b.counts.get(g)) == 1  # all four on one host: one licence
+    assert inst.plan_cost(bins) == 2 * 100.0 + 50.0
+    # Windows needs 2 hosts when at most 2 share one: 1 licensed host cannot hold them
+    spread = ItemGroup("win", 4, 1.0, 1.0, 2, frozenset({"h8"}), "win")
+    inst = build_instance(PackingProblem((spread, lin), (host,)))
+    assert pack_into_hosts(inst, np.array([2.0]), 5.0, licensed_hosts=licensed) is None
+    assert pack_into_hosts(inst, np.array([2.0]), 5.0) is not None
