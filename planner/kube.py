@@ -31,7 +31,7 @@ What becomes what:
   (a ReplicaSet of a Deployment, the Pods of anything) are skipped and counted,
   as their owner is planned; every other kind is counted in one note.
 - ``os``: ``kubernetes.io/os`` (or ``beta.kubernetes.io/os``) from the pod's
-  nodeSelector or required node affinity, else linux. ``arch``:
+  nodeSelector or required node affinity, else the pod's ``os.name``, else linux. ``arch``:
   ``kubernetes.io/arch`` likewise (amd64 -> x86_64, arm64), else any.
 - ``team``: the namespace, or with ``team_label`` the pod template's (else the
   workload's) label of that name. ``max_per_host`` is always 1.
@@ -39,6 +39,11 @@ What becomes what:
   is used in two namespaces (and suffixed `` (Kind)`` when two kinds share one).
 - ``Service.row`` is the line of the object in its file (0 for JSON input);
   ``Service.origin`` names the file and line for messages.
+
+Unrendered templates are refused: ``{{ }}`` placeholders in the fields read here (names,
+labels, images, node selectors, resources, replicas; never valid Kubernetes there) or in
+YAML they break, and a Helm ``Chart.yaml``. Kustomization files (``kind`` optional) are not
+applied, only noted with the fields a plan of the plain files leaves out.
 
 Every problem is reported at once as an ``InputError``, each line naming the
 file, document (and List item), line, kind and name, what was found and what
@@ -85,6 +90,12 @@ SUFFIXES = (".yaml", ".yml", ".json")
 SERVICE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Rollout")
 RUN_TO_COMPLETION_KINDS = ("Job", "CronJob", "Pod")
 HPA_KIND = "HorizontalPodAutoscaler"
+# Kustomize's own files: not cluster objects, and kind is optional in them.
+KUSTOMIZE_KINDS = ("Kustomization", "Component")
+KUSTOMIZE_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# Kustomization fields that change what is applied (so what a plan of the plain files misses).
+_KUSTOMIZE_TRANSFORMS = ("patches", "patchesStrategicMerge", "patchesJson6902", "replicas", "images", "namePrefix",
+                         "nameSuffix", "namespace", "components", "helmCharts", "replacements", "transformers")
 OS_KEYS = ("kubernetes.io/os", "beta.kubernetes.io/os")
 ARCH_KEYS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
 _ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
@@ -114,6 +125,11 @@ class _LOADER(_BASE_LOADER):  # type: ignore[misc,valid-type]
                         key_node.start_mark)
                 seen[key] = key_node
         return super().construct_mapping(node, deep)
+
+
+# YAML 1.1 resolves a plain "=" to the "value" tag, which the safe loader has no constructor for;
+# Kubernetes reads it as the text "=" (CRDs list it in enums, e.g. kube-prometheus' AlertmanagerConfig).
+_LOADER.add_constructor("tag:yaml.org,2002:value", _LOADER.construct_yaml_str)
 
 
 class _DuplicateKey(ValueError):
@@ -362,6 +378,7 @@ class _Reader:
     team_label: str | None
     problems: list[str] = field(default_factory=list)
     objects: list[_Object] = field(default_factory=list)
+    kustomizations: list[str] = field(default_factory=list)  # kustomization files met, with what they would change
 
     order: dict[Path, int] = field(default_factory=dict)  # file -> position in the input
     visited: int = 0  # values looked at by collect (objects and Lists), capped at MAX_OBJECTS
@@ -472,10 +489,13 @@ class _Reader:
             if isinstance(err, yaml.constructor.ConstructorError) and "appears twice" in what:
                 self.problem(file, f"{at}document {doc + 1}: {what}", doc + 1)
                 return
-            if isinstance(err, yaml.constructor.ConstructorError):
+            if isinstance(err, yaml.constructor.ConstructorError) and "tag" in what:
                 expected = "plain YAML without tags (tags are never executed)"
-            elif "{{" in text:
+            elif "{{" in text:  # "found unhashable key" too: name: {{ .Release.Name }} is a flow mapping
                 expected = "valid YAML: render a Helm chart's templates first (helm template ...)"
+                line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+                if "{{" in line:
+                    what += f" (line {mark.line + 1} holds a template placeholder: {_clip(line.strip(), 60)!r})"
             else:
                 expected = "valid YAML"
             self.problem(file, f"{at}YAML syntax error in document {doc + 1}: {what}; expected {expected}", doc + 1)
@@ -508,7 +528,13 @@ class _Reader:
                                 f"(a mapping with apiVersion, kind and metadata){hint}")
             return True
         kind = data.get("kind")
+        if kind is None and where.file.name in KUSTOMIZE_FILES:
+            kind = "Kustomization"  # optional in a kustomization file
         if not isinstance(kind, str) or not kind:
+            if where.file.name == "Chart.yaml":
+                self.problem(where, "a Helm chart's Chart.yaml, not a Kubernetes object; expected Kubernetes manifests: "
+                                    "render the chart first (helm template ...) and plan the output")
+                return True
             keys = ", ".join(_clip(str(k)) for k in list(data)[:5])
             self.problem(where, f"no 'kind' (keys: {keys}); expected a Kubernetes object with apiVersion and kind"
                          + (" (a Helm values file? render the chart with helm template)" if "kind" not in data else ""))
@@ -540,6 +566,15 @@ class _Reader:
         meta = meta if isinstance(meta, dict) else {}
         name = meta.get("name")
         namespace = meta.get("namespace")
+        if kind in KUSTOMIZE_KINDS and where.file.name in KUSTOMIZE_FILES:
+            transforms = [key for key in _KUSTOMIZE_TRANSFORMS if data.get(key)]
+            missed = [f"{', '.join(transforms)} not applied"] if transforms else []
+            listed = [r for key in ("resources", "bases") if isinstance(data.get(key), list) for r in data[key]]
+            if any(isinstance(r, str) and (r.startswith("..") or "://" in r) for r in listed):
+                missed.append("resources outside this folder not read")
+            shown = where.file.relative_to(self.path) if self.path.is_dir() else where.file
+            self.kustomizations.append(f"{shown}" + (f" ({'; '.join(missed)})" if missed else ""))
+            return True
         obj = _Object(where, kind, name if isinstance(name, str) else "",
                       namespace if isinstance(namespace, str) and namespace else None, data)
         self.objects.append(obj)
@@ -577,6 +612,13 @@ class _Reader:
         seen: dict[tuple[str, str | None, str], _Object] = {}
         for obj in self.objects:
             kind = obj.kind
+            left = _placeholders(obj.body) if kind in (*SERVICE_KINDS, "DaemonSet", HPA_KIND,
+                                                       *RUN_TO_COMPLETION_KINDS) else []
+            if left:
+                shown = ", ".join(f"{at} {quote_excerpt(value)}" for at, value in left[:3])
+                self.problem(obj, f"template placeholders left in ({shown}{', ...' if len(left) > 3 else ''}); "
+                                  "expected rendered manifests: render a Helm chart's templates first (helm template ...)")
+                continue
             if kind in (*SERVICE_KINDS, "DaemonSet", HPA_KIND) and not self.check_meta(obj):
                 continue
             if kind in (*SERVICE_KINDS, "DaemonSet", *RUN_TO_COMPLETION_KINDS) and _controlled(obj.body):
@@ -623,7 +665,8 @@ class _Reader:
             raise InputError(self.sorted_problems(), header=f"{self.path}: {count} problems" if count > 1 else None)
 
         # A DaemonSet pinned to linux or windows nodes (kubernetes.io/os) runs on those nodes only.
-        labels = {id(obj): _node_label(_pod_spec(obj.body), OS_KEYS) for obj, _ in daemonsets}
+        labels = {id(obj): _node_label(_pod_spec(obj.body), OS_KEYS) or _pod_os(_pod_spec(obj.body))
+                  for obj, _ in daemonsets}
         pinned = {k: v.lower() for k, v in labels.items() if v is not None and v.lower() in ("linux", "windows")}
         everywhere = [(obj, sized) for obj, sized in daemonsets if id(obj) not in pinned]
         ds_cpu = sum(s.amount["cpu"] for _, s in everywhere)
@@ -668,6 +711,10 @@ class _Reader:
             total = sum(managed.values())
             notes.append(f"skipped {total} object{'s' if total > 1 else ''} managed by another workload, which is "
                          f"planned instead ({_counts(managed)})")
+        if self.kustomizations:
+            notes.append("kustomization files are not applied: the manifests beside them are planned as written "
+                         f"(plan the output of kubectl kustomize DIR to plan what kustomize renders): "
+                         f"{', '.join(self.kustomizations)}")
         if ignored:
             total = sum(ignored.values())
             notes.append(f"ignored {total} non-workload object{'s' if total > 1 else ''} ({_counts(ignored)})")
@@ -690,6 +737,9 @@ class _Reader:
                       managed: Counter[str], ignored: Counter[str]) -> str:
         if not workloads and not daemonsets and not named and not managed:
             found = f" (found: {_counts(ignored)})" if ignored else " (it holds no Kubernetes objects)"
+            if self.kustomizations:
+                found = (f" (found: kustomization {', '.join(self.kustomizations)}"
+                         f"{'; ' + _counts(ignored) if ignored else ''}; render it first: kubectl kustomize DIR)")
             return (f"{self.path}: found no Deployments, StatefulSets or DaemonSets{found}; expected Kubernetes "
                     "workload manifests, e.g. kubectl get deployments,statefulsets,daemonsets -A -o yaml")
         had = []
@@ -751,7 +801,15 @@ class _Reader:
             self.problem(obj, f"nodeSelector kubernetes.io/os: {os_value!r}; expected linux or windows (the values "
                               "Kubernetes gives that node label)")
             return None
-        os_name = (os_value or "linux").lower()
+        pod_os = _dig(pod, "os", "name")
+        if pod_os is not None and pod_os not in ("linux", "windows"):
+            self.problem(obj, f"spec.template.spec.os.name is {_show(pod_os)}; expected linux or windows")
+            return None
+        if pod_os is not None and os_value is not None and pod_os != os_value.lower():
+            self.problem(obj, f"spec.template.spec.os.name is {pod_os} but nodeSelector kubernetes.io/os is "
+                              f"{os_value}; expected the same OS (the kubelet refuses a pod of another OS)")
+            return None
+        os_name = (os_value or pod_os or "linux").lower()
         arch_value = _node_label(pod, ARCH_KEYS)
         arch = "any"
         if arch_value is not None:
@@ -1030,6 +1088,12 @@ def _pod_spec(body: dict[str, Any]) -> dict[str, Any]:
     return pod if isinstance(pod, dict) else {}
 
 
+def _pod_os(pod: dict[str, Any]) -> str | None:
+    """Return the pod's own OS, ``spec.os.name``, when it is linux or windows."""
+    name = _dig(pod, "os", "name")
+    return name if name in ("linux", "windows") else None
+
+
 def _node_label(pod: dict[str, Any], keys: tuple[str, ...]) -> str | None:
     """Return the value the pod pins node label ``keys`` to (nodeSelector or required node affinity)."""
     selector = pod.get("nodeSelector")
@@ -1053,6 +1117,47 @@ def _node_label(pod: dict[str, Any], keys: tuple[str, ...]) -> str | None:
             return None
         pinned.add(value)
     return pinned.pop() if len(pinned) == 1 else None
+
+
+def _placeholders(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return (field, value) of the ``{{ }}`` template placeholders left in the fields a plan reads.
+
+    Only fields where braces are never valid Kubernetes (names, labels, node selectors, images,
+    quantities, replica counts), so a rendered ``{{`` elsewhere (an alert template in an
+    annotation, a command's --format) is not mistaken for one.
+    """
+    found: list[tuple[str, str]] = []
+
+    def look(at: str, value: Any) -> None:
+        if isinstance(value, str) and "{{" in value:
+            found.append((at, value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                look(f"{at}.{key}", item)
+                if isinstance(key, str) and "{{" in key:
+                    found.append((f"{at} key", key))
+
+    for part in ("name", "namespace", "labels"):
+        look(f"metadata.{part}", _dig(body, "metadata", part))
+    spec = body.get("spec")
+    look("spec.replicas", _dig(body, "spec", "replicas"))
+    for part in ("minReplicas", "maxReplicas", "scaleTargetRef"):
+        look(f"spec.{part}", _dig(body, "spec", part))
+    for prefix, template in (("spec.template", _dig(spec, "template")),
+                             ("spec.jobTemplate.spec.template", _dig(spec, "jobTemplate", "spec", "template"))):
+        look(f"{prefix}.metadata.labels", _dig(template, "metadata", "labels"))
+        pod = _dig(template, "spec")
+        if not isinstance(pod, dict):
+            continue
+        look(f"{prefix}.spec.nodeSelector", pod.get("nodeSelector"))
+        look(f"{prefix}.spec.overhead", pod.get("overhead"))
+        for group in ("containers", "initContainers"):
+            containers = pod.get(group)
+            for index, container in enumerate(containers if isinstance(containers, list) else []):
+                if isinstance(container, dict):
+                    look(f"{prefix}.spec.{group}[{index}].image", container.get("image"))
+                    look(f"{prefix}.spec.{group}[{index}].resources", container.get("resources"))
+    return found
 
 
 def _controlled(body: dict[str, Any]) -> bool:

@@ -301,11 +301,75 @@ def test_unrendered_helm_template_gets_a_hint(tmp_path: Path) -> None:
     assert "render a Helm chart's templates first (helm template ...)" in problem
 
 
+def test_a_placeholder_read_as_a_flow_mapping_gets_the_helm_hint_not_the_tags_one(tmp_path: Path) -> None:
+    # As in microservices-demo/microservices-demo deploy/kubernetes/helm-chart/templates/carts-svc.yaml.
+    path = write(tmp_path, "apiVersion: v1\nkind: Service\nspec:\n  ports:\n  - port: 80\n"
+                           "    targetPort: {{ .Values.carts.containerPort }}\n")
+    (problem,) = problems_of(path)
+    assert problem == (f"{path}: line 6, column 18: YAML syntax error in document 1: found unhashable key, while "
+                       "constructing a mapping that starts at line 6, column 17 (line 6 holds a template placeholder: "
+                       "'targetPort: {{ .Values.carts.containerPort }}'); expected valid YAML: render a Helm chart's "
+                       "templates first (helm template ...)")
+
+
+def test_placeholders_left_in_quoted_values_are_refused(tmp_path: Path) -> None:
+    text = deployment("a") + """---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: "{{ .Release.Name }}-web"
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+      - name: web
+        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+        resources:
+          requests: {cpu: "{{ .Values.cpu }}", memory: 256Mi}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: "{{ .Release.Name }}-migrate"}
+spec: {template: {spec: {containers: [{name: m, image: "m:1"}]}}}
+"""
+    path = write(tmp_path, text)
+    assert problems_of(path) == [
+        f"{path}, document 2 (line 15), Deployment {{{{ .Release.Name }}}}-web: template placeholders left in "
+        "(metadata.name '{{ .Release.Name }}-web', spec.template.spec.containers[0].image "
+        "'{{ .Values.image.rep'...'e.tag }}' (54 characters), spec.template.spec.containers[0].resources.requests.cpu "
+        "'{{ .Values.cpu }}'); expected rendered manifests: render a Helm chart's templates first (helm template ...)",
+        f"{path}, document 3 (line 29), Job {{{{ .Release.Name }}}}-migrate: template placeholders left in "
+        "(metadata.name '{{ .Release.Name }}-migrate'); expected rendered manifests: render a Helm "
+        "chart's templates first (helm template ...)",
+    ]
+
+
+def test_rendered_braces_outside_the_fields_a_plan_reads_are_fine(tmp_path: Path) -> None:
+    # An alert template in an annotation, a Go template in a command: valid rendered manifests.
+    text = deployment("a").replace("metadata:\n  name: a", "metadata:\n  name: a\n  annotations:\n"
+                                   "    summary: '{{ $labels.instance }} down'")
+    text = text.replace("        image:", "        args: ['--format={{.Name}}']\n        image:")
+    fleet = load_kubernetes_fleet(write(tmp_path, text))
+    assert [s.name for s in fleet.services] == ["a"]
+
+
 def test_yaml_tags_never_execute(tmp_path: Path) -> None:
     path = write(tmp_path, "kind: !!python/object/apply:os.system ['touch pwned']\n")
     (problem,) = problems_of(path)
     assert "YAML syntax error" in problem and "plain YAML without tags" in problem
     assert not Path("pwned").exists()
+
+
+def test_a_plain_equals_sign_is_text_as_kubernetes_reads_it(tmp_path: Path) -> None:
+    # YAML 1.1 gives a plain "=" the 'value' tag, which the safe loader cannot build; the CRDs of
+    # prometheus-operator/kube-prometheus (manifests/setup, AlertmanagerConfig matchType) list it in an enum.
+    crd = ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: x.example.com}\n"
+           "spec:\n  matchType:\n    enum:\n    - '!='\n    - =\n    - =~\n")
+    path = write(tmp_path, crd + "---\n" + deployment("a"))
+    fleet = load_kubernetes_fleet(path)
+    assert [s.name for s in fleet.services] == ["a"]
+    assert "CustomResourceDefinition 1" in " ".join(fleet.notes)
 
 
 def test_json_syntax_error(tmp_path: Path) -> None:
@@ -329,6 +393,33 @@ def test_object_without_kind(tmp_path: Path) -> None:
     (problem,) = problems_of(path)
     assert problem == (f"{path}, document 1 (line 1): no 'kind' (keys: replicaCount, image); expected a Kubernetes "
                        "object with apiVersion and kind (a Helm values file? render the chart with helm template)")
+
+
+def test_kustomization_files_are_noted_with_what_they_would_change(tmp_path: Path) -> None:
+    # kind is optional in a kustomization file (argoproj/argocd-example-apps sock-shop, pre-post-sync).
+    write(tmp_path, deployment("web"), "app/web.yaml")
+    write(tmp_path, "resources: [web.yaml]\n", "app/kustomization.yaml")
+    write(tmp_path, "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: prod-\n"
+                    "replicas: [{name: web, count: 5}]\nresources: [../app]\n", "prod/kustomization.yml")
+    fleet = load_kubernetes_fleet(tmp_path)
+    assert [(s.name, s.replicas) for s in fleet.services] == [("web", 1)]
+    assert ("kustomization files are not applied: the manifests beside them are planned as written (plan the output "
+            "of kubectl kustomize DIR to plan what kustomize renders): app/kustomization.yaml, prod/kustomization.yml "
+            "(replicas, namePrefix not applied; resources outside this folder not read)") in fleet.notes
+    assert not any("non-workload" in note for note in fleet.notes)
+    overlay = tmp_path / "prod"
+    (problem,) = problems_of(overlay)
+    assert problem == (f"{overlay}: found no Deployments, StatefulSets or DaemonSets (found: kustomization "
+                       "kustomization.yml (replicas, namePrefix not applied; resources outside this folder not read); "
+                       "render it first: kubectl kustomize DIR); expected Kubernetes workload manifests, e.g. kubectl "
+                       "get deployments,statefulsets,daemonsets -A -o yaml")
+
+
+def test_a_helm_chart_yaml_gets_its_own_hint(tmp_path: Path) -> None:
+    path = write(tmp_path, "apiVersion: v2\nname: guestbook\nversion: 0.1.0\n", "Chart.yaml")
+    assert problems_of(path) == [f"{path}, document 1 (line 1): a Helm chart's Chart.yaml, not a Kubernetes object; "
+                                 "expected Kubernetes manifests: render the chart first (helm template ...) and plan "
+                                 "the output"]
 
 
 def test_bad_quantity(tmp_path: Path) -> None:
@@ -374,6 +465,28 @@ def test_windows_and_linux_node_selectors_still_read(tmp_path: Path) -> None:
     path = write(tmp_path, deployment("a").replace("    spec:\n", "    spec:\n      nodeSelector: "
                                                    "{kubernetes.io/os: Windows}\n", 1))
     assert load_kubernetes_fleet(path).services[0].os == "windows"
+
+
+def test_the_pod_os_field_sets_the_os_when_no_node_selector_does(tmp_path: Path) -> None:
+    def with_os(text: str, lines: str) -> str:
+        return text.replace("    spec:\n", f"    spec:\n{lines}", 1)
+
+    ds = deployment("agent", kind="DaemonSet").replace("  replicas: 1\n", "")
+    text = (with_os(deployment("iis"), "      os: {name: windows}\n") + "---\n"
+            + with_os(deployment("api"), "      os: {name: linux}\n      nodeSelector: {kubernetes.io/os: linux}\n")
+            + "---\n" + with_os(ds, "      os: {name: windows}\n"))
+    fleet = load_kubernetes_fleet(write(tmp_path, text))
+    assert [(s.name, s.os) for s in fleet.services] == [("iis", "windows"), ("api", "linux")]
+    assert fleet.daemonset_on("windows") == pytest.approx((0.1, 128 * MiB, 1))
+    assert fleet.daemonset_pods == 0
+    bad = with_os(deployment("a"), "      os: {name: windows}\n      nodeSelector: {kubernetes.io/os: linux}\n") \
+        + "---\n" + with_os(deployment("b"), "      os: {name: Windows}\n")
+    path = write(tmp_path, bad, "bad.yaml")
+    assert problems_of(path) == [
+        f"{path}, document 1 (line 1), Deployment a: spec.template.spec.os.name is windows but nodeSelector "
+        "kubernetes.io/os is linux; expected the same OS (the kubelet refuses a pod of another OS)",
+        f"{path}, document 2 (line 17), Deployment b: spec.template.spec.os.name is 'Windows'; expected linux or windows",
+    ]
 
 
 def test_bad_hpa(tmp_path: Path) -> None:
