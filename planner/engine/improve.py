@@ -141,11 +141,15 @@ def _resolve_subset(
     if mip.bound is not None and mip.bound >= current * (1 - 1e-5) - 1e-6:
         return None  # proven (up to the bound's own shading): no cheaper packing of these replicas
     if mip.hosts_by_type is not None:
-        packed = pack_into_hosts(sub, mip.hosts_by_type, min(PACK_ROUND_SECONDS, 0.25 * left), seed)
-        if packed is not None:
-            packed = right_size(sub, packed)
-            if sub.plan_cost(packed) < current - 1e-6:
-                return back(packed)
+        # each licence first only on as many hosts as the MIP licensed for it (as in solve.py)
+        licensed = mip.licensed_hosts if mip.licensed_hosts is not None and mip.licensed_hosts.any() else None
+        for restrict in ((licensed, None) if licensed is not None else (None,)):
+            left = deadline - time.perf_counter() - 0.3
+            packed = pack_into_hosts(sub, mip.hosts_by_type, min(PACK_ROUND_SECONDS, 0.25 * left), seed, restrict)
+            if packed is not None:
+                packed = right_size(sub, packed)
+                if sub.plan_cost(packed) < current - 1e-6:
+                    return back(packed)
     sub_usable = np.ones(sub.n_types, dtype=bool)
     host_counts = candidate_host_counts(sub, current, sub_bins, sub_usable)
     if estimate_size(sub, host_counts) > _LNS_MAX_VARS:
