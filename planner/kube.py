@@ -21,6 +21,19 @@ What becomes what:
   defaulting; the service's ``sized_from_limit`` and a note say so); with
   neither it counts 0 (a note lists such app containers). Quantities are rounded
   up to whole millicores and bytes, as the API server does.
+- A ``LimitRange`` in the input sets missing requests as Kubernetes' LimitRanger
+  admission plugin does when it admits the pods, for the workloads (DaemonSets
+  too) of its namespace (no namespace means ``default``, for both): a container
+  (init containers and sidecars too) with neither a request nor a limit for
+  cpu or memory is requested at the ``type: Container`` item's
+  ``defaultRequest``, else its ``default`` (the default limit), else its
+  ``max``, else its ``min`` (the API server's defaulting of a LimitRange); a
+  container with only a limit is still requested at its limit (defaulted before
+  admission). A note names which LimitRange set which resource for how many
+  containers, and the LimitRanges no container took a default from. A default
+  limit below a container's request is refused (Kubernetes rejects such a pod),
+  as are two LimitRanges of one namespace that give a container different
+  defaults (Kubernetes applies either, which one is not defined).
 - A workload whose total is 0 for cpu or memory, or that runs 0 replicas, is
   skipped and listed in a note.
 - DaemonSets become per-node overhead (``Fleet.daemonset_vcpu``,
@@ -37,6 +50,10 @@ What becomes what:
   workload's) label of that name. ``max_per_host`` is always 1.
 - Names are ``metadata.name``, prefixed ``namespace/`` only when the same name
   is used in two namespaces (and suffixed `` (Kind)`` when two kinds share one).
+  Notes name a service by its own name; a workload, DaemonSet or
+  HorizontalPodAutoscaler that is not a service by ``namespace/name`` when its
+  name is used in two namespaces. An object with only ``metadata.generateName``
+  is shown as that prefix and ``*`` (``Job pre-install-*``).
 - ``Service.row`` is the line of the object in its file (0 for JSON input);
   ``Service.origin`` names the file and line for messages.
 
@@ -62,7 +79,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -90,6 +107,14 @@ SUFFIXES = (".yaml", ".yml", ".json")
 SERVICE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Rollout")
 RUN_TO_COMPLETION_KINDS = ("Job", "CronJob", "Pod")
 HPA_KIND = "HorizontalPodAutoscaler"
+LIMIT_RANGE_KIND = "LimitRange"
+# Where a LimitRange item's default request and default limit come from when not written, in the order the
+# API server's defaulting of a LimitRange (SetDefaults_LimitRangeItem) fills them: limit from max; request
+# from the default limit (written, or from max), else from min.
+_DEFAULT_LIMIT_FROM = ("default", "max")
+_DEFAULT_REQUEST_FROM = ("defaultRequest", "default", "max", "min")
+_REQUEST_SOURCE = {"defaultRequest": "defaultRequest", "default": "default, as it has no defaultRequest",
+                   "max": "max, as it has no defaultRequest or default", "min": "min, as it has only min"}
 # Kustomize's own files: not cluster objects, and kind is optional in them.
 KUSTOMIZE_KINDS = ("Kustomization", "Component")
 KUSTOMIZE_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -335,10 +360,12 @@ class _Object:
     name: str
     namespace: str | None
     body: dict[str, Any]
+    generate_name: str = ""  # metadata.generateName, when the object has no name
 
     @property
     def label(self) -> str:
-        return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name or '(no name)'}"
+        name = self.name or (f"{self.generate_name}*" if self.generate_name else "(no name)")
+        return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{name}"
 
 
 @dataclass
@@ -363,6 +390,24 @@ class _Workload:
 
 
 @dataclass
+class _LimitRange:
+    """The container defaults of one LimitRange, after the API server's defaulting of it."""
+
+    obj: _Object
+    request: dict[str, tuple[int, str]]  # resource -> (default request, the field it comes from)
+    limit: dict[str, tuple[int, str]]  # resource -> (default limit, the field it comes from)
+
+
+@dataclass
+class _Fill:
+    """A request a LimitRange set on one container."""
+
+    limit_range: _LimitRange
+    resource: str
+    obj: _Object  # the workload or DaemonSet
+
+
+@dataclass
 class _Hpa:
     obj: _Object
     kind: str
@@ -384,6 +429,9 @@ class _Reader:
     visited: int = 0  # values looked at by collect (objects and Lists), capped at MAX_OBJECTS
     bytes_read: int = 0  # bytes read from every file so far, capped at MAX_INPUT_BYTES
     keys: list[tuple[int, int, tuple[int, ...], int]] = field(default_factory=list)  # sort keys of problems
+    limit_ranges: dict[str, list[_LimitRange]] = field(default_factory=dict)  # namespace -> its LimitRanges
+    fills: list[_Fill] = field(default_factory=list)  # requests LimitRanges set
+    conflicts: set[tuple[str, str]] = field(default_factory=set)  # (namespace, resource) of conflicts reported
 
     def problem(self, where: _Where | _Object | Path, text: str, doc: int = 0) -> None:
         """Record a problem; problems are reported in file, document and item order."""
@@ -575,8 +623,10 @@ class _Reader:
             shown = where.file.relative_to(self.path) if self.path.is_dir() else where.file
             self.kustomizations.append(f"{shown}" + (f" ({'; '.join(missed)})" if missed else ""))
             return True
+        generate_name = meta.get("generateName")
         obj = _Object(where, kind, name if isinstance(name, str) else "",
-                      namespace if isinstance(namespace, str) and namespace else None, data)
+                      namespace if isinstance(namespace, str) and namespace else None, data,
+                      generate_name if isinstance(generate_name, str) and not name else "")
         self.objects.append(obj)
         return True
 
@@ -610,8 +660,14 @@ class _Reader:
         managed: Counter[str] = Counter()
         ignored: Counter[str] = Counter()
         seen: dict[tuple[str, str | None, str], _Object] = {}
+        # LimitRanges first: they set the requests of the workloads of their namespace, wherever they are.
+        for obj in self.objects:
+            if obj.kind == LIMIT_RANGE_KIND:
+                self.read_limit_range(obj, seen)
         for obj in self.objects:
             kind = obj.kind
+            if kind == LIMIT_RANGE_KIND:
+                continue
             left = _placeholders(obj.body) if kind in (*SERVICE_KINDS, "DaemonSet", HPA_KIND,
                                                        *RUN_TO_COMPLETION_KINDS) else []
             if left:
@@ -651,14 +707,17 @@ class _Reader:
             else:
                 ignored[kind] += 1
 
-        notes: list[str] = []
-        self.apply_hpas(workloads, hpas, notes)
-        services, skip_notes = self.services(workloads)
+        hpa_notes = self.apply_hpas(workloads, hpas)
+        services, skip_notes, names = self.services(workloads)
+        ds_names = _qualified([obj for obj, _ in daemonsets])
+        names.update(ds_names)
+        notes = [note(names) for note in hpa_notes]
         if daemonsets:
             self.realistic(self.path, "the DaemonSets' total per-node request",
                            {r: sum(sized.amount[r] for _, sized in daemonsets) for r in _RESOURCES})
         if not services and not self.problems:
-            self.problems.append(self.empty_message(workloads, daemonsets, named_skips, managed, ignored))
+            self.problems.append(self.empty_message(workloads, [ds_names[id(o)] for o, _ in daemonsets], named_skips,
+                                                    managed, ignored))
             self.keys.append((len(files), 0, (), 0))
         if self.problems:
             count = len(self.problems)
@@ -687,18 +746,19 @@ class _Reader:
                 extra = f", requests from limits ({', '.join(sized.from_limit)})" if sized.from_limit else ""
                 if only:
                     extra += f", {only} nodes only" + ("" if id(obj) in pinned else ", counted on every node")
-                listed.append(f"{obj.name} ({size}{extra})")
+                listed.append(f"{names[id(obj)]} ({size}{extra})")
             notes.append(f"DaemonSets as per-node overhead: {', '.join(listed)}")
+        notes += self.limit_range_notes(names)
         notes += skip_notes
         from_limit = [f"{s.name} ({', '.join(s.sized_from_limit)})" for s in services if s.sized_from_limit]
         if from_limit:
             notes.append(f"planned at limit (no request): {', '.join(from_limit)}")
-        unrequested = [f"{w.obj.name}/{c}" for w in workloads for c in w.size.unrequested
+        unrequested = [f"{names[id(w.obj)]}/{c}" for w in workloads for c in w.size.unrequested
                        if all(w.size.amount[r] > 0 for r in _RESOURCES)]
         if unrequested:
             notes.append(f"containers with no request or limit, counted as 0: {', '.join(unrequested)}")
-        other = [f"{w.obj.name} ({', '.join(w.size.other)})" for w in workloads if w.size.other]
-        other += [f"DaemonSet {obj.name} ({', '.join(sized.other)})" for obj, sized in daemonsets if sized.other]
+        other = [f"{names[id(w.obj)]} ({', '.join(w.size.other)})" for w in workloads if w.size.other]
+        other += [f"DaemonSet {names[id(obj)]} ({', '.join(sized.other)})" for obj, sized in daemonsets if sized.other]
         if other:
             notes.append(f"requests and limits of resources other than cpu and memory are not planned (no host "
                          f"offers them here): {', '.join(other)}")
@@ -733,9 +793,10 @@ class _Reader:
             daemonset_os=tuple(by_os),
         )
 
-    def empty_message(self, workloads: list[_Workload], daemonsets: list[Any], named: list[str],
+    def empty_message(self, workloads: list[_Workload], daemonsets: list[str], named: list[str],
                       managed: Counter[str], ignored: Counter[str]) -> str:
         if not workloads and not daemonsets and not named and not managed:
+            ignored = ignored + Counter({LIMIT_RANGE_KIND: sum(len(v) for v in self.limit_ranges.values())})
             found = f" (found: {_counts(ignored)})" if ignored else " (it holds no Kubernetes objects)"
             if self.kustomizations:
                 found = (f" (found: kustomization {', '.join(self.kustomizations)}"
@@ -747,7 +808,7 @@ class _Reader:
             had.append(f"{len(workloads)} workload{'s' if len(workloads) > 1 else ''} skipped "
                        "(no resource requests or 0 replicas)")
         if daemonsets:
-            had.append(f"DaemonSets {', '.join(o.name for o, _ in daemonsets)}")
+            had.append(f"DaemonSets {', '.join(daemonsets)}")
         if named:
             had.append(", ".join(named))
         if managed:
@@ -763,7 +824,9 @@ class _Reader:
             self.problem(obj, f"metadata is {_show(meta)}; expected a mapping with name (and namespace)")
             return False
         if not obj.name:
-            self.problem(obj, f"metadata.name is {_show(meta.get('name'))}; expected the {obj.kind}'s name")
+            only = (f" (only generateName {_show(obj.generate_name)}, which kubectl create completes, not kubectl "
+                    "apply)" if obj.generate_name else "")
+            self.problem(obj, f"metadata.name is {_show(meta.get('name'))}{only}; expected the {obj.kind}'s name")
             return False
         namespace = meta.get("namespace")
         if namespace is not None and not isinstance(namespace, str):
@@ -940,6 +1003,21 @@ class _Reader:
                 self.problem(obj, f"{where}, resources.requests.{r}: {_fmt(r, request)} is above its limit "
                                   f"{_fmt(r, limit)}; expected a request <= limit (Kubernetes rejects such a pod)")
                 return None
+            namespace = obj.namespace or "default"
+            if request is None and limit is None:  # the LimitRanger sets a request from the namespace's LimitRange
+                got = self.default_request(obj, where, r)
+                if got is not None:
+                    request = got.request[r][0]
+                    self.fills.append(_Fill(got, r, obj))
+            if request is not None and limit is None:  # ... and a limit, which the request must not pass
+                for lr in self.limit_ranges.get(namespace, []):
+                    if r in lr.limit and request > lr.limit[r][0]:
+                        amount, source = lr.limit[r]
+                        self.problem(obj, f"{where}, resources.requests.{r}: {_fmt(r, request)} is above the default "
+                                          f"limit {_fmt(r, amount)} ({source}) that {lr.obj.label} ({lr.obj.where}) "
+                                          "sets; expected a request <= limit (Kubernetes rejects such a pod): raise "
+                                          "the LimitRange's default limit or give the container a limit")
+                        return None
             if request is not None:
                 amounts[r] = request
             elif limit is not None:
@@ -950,6 +1028,124 @@ class _Reader:
                 amounts[r] = 0
                 missing.append(r)
         return amounts, missing
+
+    def default_request(self, obj: _Object, where: str, resource: str) -> _LimitRange | None:
+        """Return the LimitRange of ``obj``'s namespace that gives a default request for ``resource`` (or None).
+
+        Two LimitRanges that give different defaults are a problem: Kubernetes applies either.
+        """
+        namespace = obj.namespace or "default"
+        given = [lr for lr in self.limit_ranges.get(namespace, []) if resource in lr.request]
+        if not given:
+            return None
+        first = given[0]
+        value = first.request[resource]
+        other = next((lr for lr in given if lr.request[resource][0] != value[0]), None)
+        if other is None:
+            return first
+        if (namespace, resource) not in self.conflicts:  # once per namespace and resource
+            self.conflicts.add((namespace, resource))
+            theirs = other.request[resource]
+            self.problem(other.obj, f"default {resource} request {_fmt(resource, theirs[0])} ({theirs[1]}), but "
+                                    f"{first.obj.label} ({first.obj.where}) gives {_fmt(resource, value[0])} "
+                                    f"({value[1]}) in the same namespace, and Kubernetes applies either (which one is "
+                                    f"not defined) to containers with no {resource} request or limit, such as "
+                                    f"{obj.label}, {where}; expected one default per resource in a namespace: make "
+                                    "the LimitRanges agree, or delete one")
+        return None
+
+    def read_limit_range(self, obj: _Object, seen: dict[tuple[str, str | None, str], _Object]) -> None:
+        """Read a LimitRange's container defaults into ``self.limit_ranges`` (after recording problems, not)."""
+        left = _placeholders(obj.body)
+        if left:
+            shown = ", ".join(f"{at} {quote_excerpt(value)}" for at, value in left[:3])
+            self.problem(obj, f"template placeholders left in ({shown}{', ...' if len(left) > 3 else ''}); "
+                              "expected rendered manifests: render a Helm chart's templates first (helm template ...)")
+            return
+        if not self.check_meta(obj):
+            return
+        key = (obj.kind, obj.namespace or "default", obj.name)
+        if key in seen:
+            self.problem(obj, f"appears twice (first in {seen[key].where}); expected each LimitRange once "
+                              "(two overlays of the same app in one folder?)")
+            return
+        seen[key] = obj
+        spec = obj.body.get("spec")
+        if not isinstance(spec, dict):
+            self.problem(obj, f"spec is {_show(spec)}; expected a mapping with limits")
+            return
+        items = spec.get("limits") or []
+        if not isinstance(items, list):
+            self.problem(obj, f"spec.limits is {_show(items)}; expected a list of limits (type, default, "
+                              "defaultRequest, min, max)")
+            return
+        before = len(self.problems)
+        request: dict[str, tuple[int, str]] = {}
+        limit: dict[str, tuple[int, str]] = {}
+        for index, item in enumerate(items):
+            at = f"spec.limits[{index}]"
+            if not isinstance(item, dict):
+                self.problem(obj, f"{at} is {_show(item)}; expected a mapping with type and default, defaultRequest, "
+                                  "min or max")
+                continue
+            if item.get("type") != "Container":  # Pod and PersistentVolumeClaim limits set no defaults
+                continue
+            values: dict[str, dict[str, int]] = {}
+            for part in _DEFAULT_REQUEST_FROM:
+                given = item.get(part) or {}
+                if not isinstance(given, dict):
+                    self.problem(obj, f"{at}.{part} is {_show(given)}; expected a mapping of cpu and memory")
+                    continue
+                values[part] = {}
+                for r in _RESOURCES:
+                    if r in given:
+                        amount = self.quantity(obj, f"{at}.{part}.{r}", r, given[r])
+                        if amount is not None:
+                            values[part][r] = amount
+            for r in _RESOURCES:  # the API server's defaulting; a later Container item replaces an earlier one
+                high = next(((values[p][r], p) for p in _DEFAULT_LIMIT_FROM if r in values.get(p, {})), None)
+                low = next(((values[p][r], p) for p in _DEFAULT_REQUEST_FROM if r in values.get(p, {})), None)
+                if high is not None and low is not None and low[0] > high[0]:
+                    self.problem(obj, f"{at}: default {r} request {_fmt(r, low[0])} ({low[1]}) is above the default "
+                                      f"limit {_fmt(r, high[0])} ({high[1]}); expected a default request <= the "
+                                      "default limit (Kubernetes refuses such a LimitRange)")
+                if high is not None:
+                    limit[r] = high
+                if low is not None:
+                    request[r] = (low[0], _REQUEST_SOURCE[low[1]])
+        if len(self.problems) == before:
+            self.limit_ranges.setdefault(obj.namespace or "default", []).append(_LimitRange(obj, request, limit))
+
+    def limit_range_notes(self, names: dict[int, str]) -> list[str]:
+        """Notes on the requests LimitRanges set (which, for how many containers) and the ones no container took."""
+        ranges = [lr for group in self.limit_ranges.values() for lr in group]
+        if not ranges:
+            return []
+        notes = []
+        parts = []
+        for lr in ranges:
+            sets = []
+            for r in _RESOURCES:
+                fills = [f for f in self.fills if f.limit_range is lr and f.resource == r]
+                if not fills:
+                    continue
+                amount, source = lr.request[r]
+                owners = list(dict.fromkeys(
+                    f"DaemonSet {names[id(f.obj)]}" if f.obj.kind == "DaemonSet" else names.get(id(f.obj), f.obj.name)
+                    for f in fills))
+                count = len(fills)
+                sets.append(f"{r} {_fmt(r, amount)} ({source}) for {count} container{'s' if count > 1 else ''} "
+                            f"of {', '.join(owners)}")
+            if sets:
+                parts.append(f"{lr.obj.label}: {'; '.join(sets)}")
+        if parts:
+            notes.append("requests set from LimitRange defaults, as Kubernetes' LimitRanger does for containers with "
+                         f"neither a request nor a limit: {'; '.join(parts)}")
+        unused = [lr.obj.label for lr in ranges if not any(f.limit_range is lr for f in self.fills)]
+        if unused:
+            notes.append("LimitRanges that set no request (no container of their namespace in the input lacks both "
+                         f"a request and a limit for a resource they give a default for): {', '.join(unused)}")
+        return notes
 
     def quantity(self, obj: _Object, where: str, resource: str, value: Any) -> int | None:
         try:
@@ -978,7 +1174,8 @@ class _Reader:
             return None
         return _Hpa(obj, target["kind"], target["name"], low, high)
 
-    def apply_hpas(self, workloads: list[_Workload], hpas: list[_Hpa], notes: list[str]) -> None:
+    def apply_hpas(self, workloads: list[_Workload], hpas: list[_Hpa]) -> list[Callable[[dict[int, str]], str]]:
+        """Set replicas from the HPAs; return their notes, to write once the workloads' names are known (by id)."""
         by_key = {(w.obj.kind, w.obj.namespace, w.obj.name): w for w in workloads}
         # No namespace in a manifest means the default one (kubectl applies it there): an HPA in
         # namespace default scales a workload written without one, and the other way round.
@@ -986,8 +1183,8 @@ class _Reader:
         for w in workloads:
             loose.setdefault((w.obj.kind, w.obj.namespace or "default", w.obj.name), []).append(w)
         used: dict[tuple[str, str | None, str], _Hpa] = {}
-        scaled: list[str] = []
-        missing: list[str] = []
+        scaled: list[tuple[_Object, str]] = []  # (workload, what the HPA says)
+        missing: list[_Hpa] = []
         for hpa in hpas:
             key = (hpa.kind, hpa.obj.namespace, hpa.name)
             if key in used:
@@ -1000,43 +1197,51 @@ class _Reader:
                 alike = loose.get((hpa.kind, hpa.obj.namespace or "default", hpa.name), [])
                 workload = alike[0] if len(alike) == 1 else None
             if workload is None:
-                missing.append(f"{hpa.obj.name} -> {hpa.kind} {hpa.name}")
+                missing.append(hpa)
                 continue
             if self.replicas == "spec":
-                scaled.append(f"{workload.obj.name} ({hpa.min}-{hpa.max}, spec.replicas {workload.replicas})")
+                scaled.append((workload.obj, f"{hpa.min}-{hpa.max}, spec.replicas {workload.replicas}"))
                 continue
             workload.replicas = hpa.min if self.replicas == "min" else hpa.max
             field_name = "minReplicas" if self.replicas == "min" else "maxReplicas"
             workload.replicas_from = f"HorizontalPodAutoscaler {hpa.obj.name} {field_name}"
-            scaled.append(f"{workload.obj.name} ({workload.replicas})")
-        if scaled and self.replicas == "spec":
-            notes.append("HorizontalPodAutoscalers not used, replicas from spec.replicas (plan with min or max "
-                         f"replicas to size by them): {', '.join(scaled)}")
-        elif scaled:
-            notes.append(f"replicas from HorizontalPodAutoscaler {'minReplicas' if self.replicas == 'min' else 'maxReplicas'}: "
-                         f"{', '.join(scaled)}")
+            scaled.append((workload.obj, str(workload.replicas)))
+        notes: list[Callable[[dict[int, str]], str]] = []
+        if scaled:
+            by = "minReplicas" if self.replicas == "min" else "maxReplicas"
+            head = ("HorizontalPodAutoscalers not used, replicas from spec.replicas (plan with min or max replicas to "
+                    "size by them)" if self.replicas == "spec" else f"replicas from HorizontalPodAutoscaler {by}")
+            notes.append(lambda names: f"{head}: {', '.join(f'{names[id(obj)]} ({what})' for obj, what in scaled)}")
         if missing:
-            notes.append(f"HorizontalPodAutoscalers whose target is not in the input: {', '.join(missing)}")
+            shown = _qualified([hpa.obj for hpa in missing])
+            notes.append(lambda _: "HorizontalPodAutoscalers whose target is not in the input: "
+                                   + ", ".join(f"{shown[id(h.obj)]} -> {h.kind} {h.name}" for h in missing))
+        return notes
 
     def origin(self, where: _Where) -> str:
         """Where a workload was read, for messages: its file (relative to a folder input) and line."""
         file = where.file.relative_to(self.path) if self.path.is_dir() else where.file
         return f"{file} line {where.line}" if where.line else str(replace(where, file=file))
 
-    def services(self, workloads: list[_Workload]) -> tuple[list[Service], list[str]]:
+    def services(self, workloads: list[_Workload]) -> tuple[list[Service], list[str], dict[int, str]]:
+        """Return the services, the notes on skipped workloads, and each workload's name by id of its object.
+
+        A service's name is its own; a skipped workload's is ``namespace/name`` when its name is used in two
+        namespaces.
+        """
         kept: list[_Workload] = []
-        unsized: list[str] = []
-        idle: list[str] = []
-        floored: list[str] = []
+        unsized: list[_Workload] = []
+        idle: list[_Workload] = []
+        floored: list[tuple[_Workload, str]] = []
         for w in workloads:
             zero = [r for r in _RESOURCES if w.size.amount[r] == 0]
             if len(zero) == 2:
-                unsized.append(f"{w.obj.name} ({w.obj.kind})")
+                unsized.append(w)
             elif w.replicas == 0:
-                idle.append(f"{w.obj.name} ({w.obj.kind}{', ' + w.replicas_from if w.replicas_from else ''})")
+                idle.append(w)
             else:
                 if zero:  # the scheduler counts the missing request as 0; plan the smallest one
-                    floored.append(f"{w.obj.name} ({w.obj.kind}: no {zero[0]})")
+                    floored.append((w, zero[0]))
                 kept.append(w)
         namespaces: dict[str, set[str | None]] = {}
         for w in kept:
@@ -1061,15 +1266,21 @@ class _Reader:
             )
             for name, w in zip(names, kept)
         ]
+        shown = _qualified([w.obj for w in workloads])
+        shown.update({id(w.obj): name for name, w in zip(names, kept)})
         notes = []
         if floored:
             notes.append("planned at 1m CPU or 1Mi memory where a workload requests only the other (the scheduler "
-                         f"counts a missing request as 0): {', '.join(floored)}")
+                         f"counts a missing request as 0): "
+                         f"{', '.join(f'{shown[id(w.obj)]} ({w.obj.kind}: no {r})' for w, r in floored)}")
         if unsized:
-            notes.append(f"skipped, no resource requests: {', '.join(unsized)}")
+            listed = [f"{shown[id(w.obj)]} ({w.obj.kind})" for w in unsized]
+            notes.append(f"skipped, no resource requests: {', '.join(listed)}")
         if idle:
-            notes.append(f"skipped, 0 replicas: {', '.join(idle)}")
-        return services, notes
+            listed = [f"{shown[id(w.obj)]} ({w.obj.kind}{', ' + w.replicas_from if w.replicas_from else ''})"
+                      for w in idle]
+            notes.append(f"skipped, 0 replicas: {', '.join(listed)}")
+        return services, notes, shown
 
 
 # --- helpers ------------------------------------------------------------------
@@ -1143,6 +1354,9 @@ def _placeholders(body: dict[str, Any]) -> list[tuple[str, str]]:
     look("spec.replicas", _dig(body, "spec", "replicas"))
     for part in ("minReplicas", "maxReplicas", "scaleTargetRef"):
         look(f"spec.{part}", _dig(body, "spec", part))
+    limits = _dig(body, "spec", "limits")  # a LimitRange's
+    for index, item in enumerate(limits if isinstance(limits, list) else []):
+        look(f"spec.limits[{index}]", item)
     for prefix, template in (("spec.template", _dig(spec, "template")),
                              ("spec.jobTemplate.spec.template", _dig(spec, "jobTemplate", "spec", "template"))):
         look(f"{prefix}.metadata.labels", _dig(template, "metadata", "labels"))
@@ -1158,6 +1372,15 @@ def _placeholders(body: dict[str, Any]) -> list[tuple[str, str]]:
                     look(f"{prefix}.spec.{group}[{index}].image", container.get("image"))
                     look(f"{prefix}.spec.{group}[{index}].resources", container.get("resources"))
     return found
+
+
+def _qualified(objects: list[_Object]) -> dict[int, str]:
+    """Return each object's name for a note (by id), ``namespace/name`` when its name is used in two namespaces."""
+    namespaces: dict[str, set[str | None]] = {}
+    for obj in objects:
+        namespaces.setdefault(obj.name, set()).add(obj.namespace)
+    return {id(obj): f"{obj.namespace}/{obj.name}" if len(namespaces[obj.name]) > 1 and obj.namespace else obj.name
+            for obj in objects}
 
 
 def _controlled(body: dict[str, Any]) -> bool:

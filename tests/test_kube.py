@@ -736,3 +736,163 @@ spec:
     for offer in model.offers:  # utilisation 1.0 in tiny-cloud: the overhead comes off as it is
         lost = before[offer.name].vcpu - offer.vcpu
         assert lost == pytest.approx(0.55 if offer.pool == "windows" else 0.15)
+
+
+# --- LimitRange defaults -------------------------------------------------------------------
+
+
+def limit_range(name: str, namespace: str | None = None, **parts: dict[str, str]) -> str:
+    """A LimitRange with one ``type: Container`` item (parts: default, defaultRequest, max, min) as YAML text."""
+    ns = f", namespace: {namespace}" if namespace else ""
+    item = ", ".join(f"{part}: {json.dumps(values)}" for part, values in parts.items())
+    return f"""---
+apiVersion: v1
+kind: LimitRange
+metadata: {{name: {name}{ns}}}
+spec:
+  limits:
+  - {{type: Pod, max: {{cpu: "64"}}}}
+  - {{type: Container, {item}}}
+"""
+
+
+def bare(name: str, namespace: str | None = None, containers: str = "[{name: main}]", init: str = "[]",
+         kind: str = "Deployment") -> str:
+    """A workload whose containers (YAML flow text) may lack resources."""
+    ns = f", namespace: {namespace}" if namespace else ""
+    return f"""---
+apiVersion: apps/v1
+kind: {kind}
+metadata: {{name: {name}{ns}}}
+spec:
+  replicas: 2
+  template:
+    spec:
+      initContainers: {init}
+      containers: {containers}
+"""
+
+
+def test_limitrange_defaults_set_missing_requests_in_their_namespace(tmp_path: Path) -> None:
+    # They were ignored: a namespace whose LimitRange sizes its pods was planned at 0 (or skipped).
+    text = (
+        limit_range("defaults", "shop", defaultRequest={"cpu": "100m"}, default={"cpu": "1", "memory": "256Mi"})
+        # no namespace is the default one; max alone becomes the default limit, and so the default request
+        + limit_range("caps", max={"cpu": "2", "memory": "1Gi"})
+        + bare("web", "shop", init="[{name: init}]", containers=(
+            "[{name: main}, {name: capped, resources: {limits: {cpu: 300m}}},"  # a limit: requested at it, as before
+            " {name: sized, resources: {requests: {cpu: 50m, memory: 64Mi}}}]"))
+        + bare("agent", "shop", kind="DaemonSet")
+        + bare("api", "default") + bare("tool")  # both in namespace default
+        + bare("elsewhere", "other", containers="[{name: main}, {name: m, resources: {requests: {cpu: 1, memory: 1Gi}}}]")
+    )
+    fleet = load_kubernetes_fleet(write(tmp_path, text))
+    services = by_name(fleet)
+    web = services["web"]  # cpu: 100m + 300m + 50m (init 100m); memory: 256Mi + 256Mi (limit: cpu only) + 64Mi
+    assert (web.vcpu, web.memory_gib, web.sized_from_limit) == (0.45, 576 * MiB, ("cpu",))
+    assert (services["api"].vcpu, services["api"].memory_gib) == (2.0, 1.0)
+    assert (services["tool"].vcpu, services["tool"].memory_gib) == (2.0, 1.0)
+    assert (services["elsewhere"].vcpu, services["elsewhere"].memory_gib) == (1.0, 1.0)  # no LimitRange there
+    assert (fleet.daemonset_vcpu, fleet.daemonset_memory_gib) == (0.1, 256 * MiB)
+    assert ("requests set from LimitRange defaults, as Kubernetes' LimitRanger does for containers with neither a "
+            "request nor a limit: LimitRange shop/defaults: cpu 100m (defaultRequest) for 3 containers of web, "
+            "DaemonSet agent; memory 256Mi (default, as it has no defaultRequest) for 4 containers of web, DaemonSet "
+            "agent; LimitRange caps: cpu 2 (max, as it has no defaultRequest or default) for 2 containers of api, "
+            "tool; memory 1Gi (max, as it has no defaultRequest or default) for 2 containers of api, tool"
+            ) in fleet.notes
+    assert "containers with no request or limit, counted as 0: elsewhere/main (cpu, memory)" in fleet.notes
+    assert not any("non-workload" in note for note in fleet.notes)  # read, not ignored
+    unused = load_kubernetes_fleet(write(tmp_path, bare("x", "a") + "---\n" + deployment("y", namespace="b")
+                                         + limit_range("lr", "b", min={"cpu": "10m"}), "b.yaml"))
+    assert [s.name for s in unused.services] == ["y"]  # x: no requests; b's LimitRange only fills what is missing
+    assert ("LimitRanges that set no request (no container of their namespace in the input lacks both a request and "
+            "a limit for a resource they give a default for): LimitRange b/lr") in unused.notes
+
+
+def test_limitranges_that_disagree_or_that_kubernetes_refuses_are_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, limit_range("a", "shop", defaultRequest={"cpu": "100m"})
+                 + limit_range("b", "shop", default={"cpu": "200m", "memory": "64Mi"})
+                 + bare("web", "shop", containers="[{name: main}, {name: big, resources: {requests: {memory: 1Gi}}}]")
+                 + limit_range("c", "ops", defaultRequest={"cpu": "2"}, default={"cpu": "1"})
+                 + limit_range("d", "ops", min={"memory": "lots"}))
+    problems = problems_of(path)
+    assert len(problems) == 4
+    assert problems[0].startswith(f"{path}, document 2 (line 10), LimitRange shop/b: default cpu request 200m "
+                                  f"(default, as it has no defaultRequest), but LimitRange shop/a ({path}, document "
+                                  "1 (line 2)) gives 100m (defaultRequest) in the same namespace, and Kubernetes "
+                                  "applies either (which one is not defined) to containers with no cpu request or "
+                                  "limit, such as Deployment shop/web, container main; expected one default per "
+                                  "resource in a namespace")
+    assert problems[1].startswith(f"{path}, document 3 (line 18), Deployment shop/web: container big, "
+                                  "resources.requests.memory: 1Gi is above the default limit 64Mi (default) that "
+                                  "LimitRange shop/b")
+    assert "Kubernetes rejects such a pod" in problems[1]
+    assert problems[2].startswith(f"{path}, document 4 (line 28), LimitRange ops/c: spec.limits[1]: default cpu "
+                                  "request 2 (defaultRequest) is above the default limit 1 (default)")
+    assert problems[3].startswith(f"{path}, document 5 (line 36), LimitRange ops/d: spec.limits[1].min.memory: 'lots' is not a memory size")
+    # LimitRanges that agree are fine
+    agree = write(tmp_path, limit_range("a", "shop", defaultRequest={"cpu": "100m"})
+                  + limit_range("b", "shop", default={"cpu": "100m", "memory": "64Mi"}) + bare("web", "shop"), "b.yaml")
+    assert (load_kubernetes_fleet(agree).services[0].vcpu, load_kubernetes_fleet(agree).services[0].memory_gib) == (
+        0.1, 64 * MiB)
+
+
+# --- names in notes ---------------------------------------------------------------------------
+
+
+def test_notes_name_a_service_by_its_own_name_when_its_name_is_in_two_namespaces(tmp_path: Path) -> None:
+    # The HPA note said "web (2-7, spec.replicas 3)" for a service named a/web.
+    hpa = """---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: a}
+spec: {scaleTargetRef: {kind: Deployment, name: web}, minReplicas: 2, maxReplicas: 7}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: gone, namespace: b}
+spec: {scaleTargetRef: {kind: Deployment, name: gone}, maxReplicas: 4}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: gone, namespace: c}
+spec: {scaleTargetRef: {kind: Deployment, name: gone}, maxReplicas: 4}
+"""
+    text = (deployment("web", namespace="a", replicas=3) + "---\n" + deployment("web", namespace="b", replicas=2)
+            + "---\n" + deployment("db", namespace="a", replicas=0) + "---\n" + deployment("db", namespace="b")
+            + bare("bare", "a", containers="[{name: m}, {name: n, resources: {requests: {cpu: 1, memory: 1Gi}}}]")
+            + bare("bare", "b", containers="[{name: m}, {name: n, resources: {requests: {cpu: 1, memory: 1Gi}}}]")
+            + bare("agent", "a", containers="[{name: m, resources: {requests: {cpu: 1, memory: 1Gi}}}]",
+                   kind="DaemonSet")
+            + bare("agent", "b", containers="[{name: m, resources: {requests: {cpu: 1, memory: 1Gi}}}]",
+                   kind="DaemonSet")
+            + hpa)
+    path = write(tmp_path, text)
+    fleet = load_kubernetes_fleet(path)
+    assert [s.name for s in fleet.services] == ["a/web", "b/web", "db", "a/bare", "b/bare"]
+    notes = fleet.notes
+    assert ("HorizontalPodAutoscalers not used, replicas from spec.replicas (plan with min or max replicas to size by "
+            "them): a/web (2-7, spec.replicas 3)") in notes
+    assert "HorizontalPodAutoscalers whose target is not in the input: b/gone -> Deployment gone, " \
+           "c/gone -> Deployment gone" in notes
+    assert "skipped, 0 replicas: a/db (Deployment)" in notes  # not a service; the service db is b's
+    assert "containers with no request or limit, counted as 0: a/bare/m (cpu, memory), b/bare/m (cpu, memory)" in notes
+    assert "DaemonSets as per-node overhead: a/agent (1, 1Gi), b/agent (1, 1Gi)" in notes
+    high = load_kubernetes_fleet(path, replicas="max")
+    assert "replicas from HorizontalPodAutoscaler maxReplicas: a/web (7)" in high.notes
+
+
+def test_objects_named_by_generate_name_show_it(tmp_path: Path) -> None:
+    # They showed as "Job (no name)".
+    job = """---
+apiVersion: batch/v1
+kind: Job
+metadata: {generateName: pre-install-, namespace: shop}
+spec: {template: {spec: {containers: [{name: a}]}}}
+"""
+    fleet = load_kubernetes_fleet(write(tmp_path, deployment("web") + job))
+    assert ("skipped Jobs, CronJobs and bare Pods (they use compute, but not as services): Job shop/pre-install-*"
+            in fleet.notes)
+    [problem] = problems_of(write(tmp_path, deployment("web").replace("name: web", "generateName: web-"), "b.yaml"))
+    assert problem.endswith("Deployment web-*: metadata.name is empty (only generateName 'web-', which kubectl create "
+                            "completes, not kubectl apply); expected the Deployment's name")
