@@ -16,6 +16,7 @@ import numpy as np
 
 from planner.engine.highs_setup import deferred_signals, new_highs
 from planner.engine.instance import Instance, dominated_types, max_copies
+from planner.engine.problem import LicenceOption
 from planner.engine.reach import reachable_capacity
 
 # Relative and absolute shading applied to LP optima before they count as bounds.
@@ -121,6 +122,7 @@ def aggregate_lp_bound(inst: Instance, time_limit: float = 30.0) -> AggregateLP:
                z[L,t] <= n[t]; y[s,t] <= fit_alone[s,t] z[L,t] and the three
                capacity rows of L's items against z[L,t]        (licensed hosts)
                c[L,t] >= a z[L,t] + b sum_{s in L} y[s,t]       (each line of licence_cost_lines)
+               with two or more editions, z[L,t] split by edition, each priced as itself (_add_edition_rows)
     vcpu_t and memory_gib_t are the loads replicas can actually reach on one host of t
     (``reachable_capacities``), not more than its allocatable capacity.
     Every integer plan maps to a feasible point with no higher objective (z = hosts
@@ -165,7 +167,8 @@ def reachable_capacities(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _build_aggregate_model(
-    inst: Instance, time_limit: float, spread_rows: bool = True, types: np.ndarray | None = None
+    inst: Instance, time_limit: float, spread_rows: bool = True, types: np.ndarray | None = None,
+    editions: bool = True,
 ) -> tuple[highspy.Highs, list[tuple[int, int]], int]:
     """Build the aggregate LP above (rows place_all__s first; without spread rows if asked).
 
@@ -173,7 +176,9 @@ def _build_aggregate_model(
     optimal plan uses only those (``dominated_types``), so the optimum stays a bound.
 
     Columns: y (one per compatible pair, in ``pairs`` order), then n per type, then z, c
-    per licensed (group, type). Return (model, pairs, number of y columns).
+    per licensed (group, type), then (with ``editions``) the edition split of each licensed
+    (group, type) with two or more options (``_add_edition_rows``). Return (model, pairs,
+    number of y columns).
     """
     n_s, n_t = inst.n_groups, inst.n_types
     allowed = np.ones(n_t, dtype=bool) if types is None else np.asarray(types, dtype=bool)
@@ -182,11 +187,14 @@ def _build_aggregate_model(
     n_y = len(pairs)
     # Licensed (group L, type t) pairs get a z and a c column each, after y and n.
     licensed = [(lic, t, n_y + n_t + 2 * i) for i, (lic, t) in enumerate(_licensed_pairs(inst, allowed))]
-    n_cols = n_y + n_t + 2 * len(licensed)
-    cost = np.zeros(n_cols)
-    cost[n_y:n_y + n_t] = inst.type_fixed_cost
+    costs = [0.0] * (n_y + n_t + 2 * len(licensed))
+    costs[n_y:n_y + n_t] = [float(c) for c in inst.type_fixed_cost]
     for _, _, z in licensed:
-        cost[z + 1] = 1.0
+        costs[z + 1] = 1.0
+
+    def new_column() -> int:
+        costs.append(0.0)
+        return len(costs) - 1
     # Rows, built column-wise as (row, col, value) triplets.
     rows: list[int] = []
     cols: list[int] = []
@@ -235,12 +243,54 @@ def _build_aggregate_model(
         most = most_licensed_items(inst, np.flatnonzero(inst.group_licence == lic), t)
         for a, b in licence_cost_lines(inst, t, lic, most):
             add_row([(z + 1, 1.0), (z, -a)] + [(j, -b) for j in js], 0.0, inf)
+        options = inst.types[t].licence_options.get(inst.licence_names[lic], ())
+        if editions and len(options) >= 2 and js:
+            _add_edition_rows(inst, t, js, pairs, z, options, (type_vcpu[t], type_memory_gib[t]), spread_rows,
+                              add_row, new_column)
+    n_cols = len(costs)
+    cost = np.array(costs)
     highs = new_highs(time_limit)
     highs.addVars(n_cols, np.zeros(n_cols), np.full(n_cols, inf))
     highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
     matrix = _csr(rows, cols, vals, len(lower), n_cols)
     highs.addRows(len(lower), np.array(lower), np.array(upper), matrix[2].size, matrix[0], matrix[1], matrix[2])
     return highs, pairs, n_y
+
+
+def _add_edition_rows(inst: Instance, t: int, js: list[int], pairs: list[tuple[int, int]], z: int,
+                      options: tuple[LicenceOption, ...], capacity: tuple[float, float], spread_rows: bool,
+                      add_row: Callable[[list[tuple[int, float]], float, float], None],
+                      new_column: Callable[[], int]) -> None:
+    """Split the licensed hosts z of (L, t) by the edition they buy, so each edition is priced as itself.
+
+    The convex envelope of min(Datacenter, Standard stacks) is weak where a host may hold hundreds
+    of small VMs: it prices a host with 50 Windows VMs at a fraction of a Datacenter licence. Here
+    w_o hosts of type t license L with option o and hold u_{s,o} of L's replicas:
+        z = sum_o w_o,  y[s,t] = sum_o u_{s,o},  each option's replicas within w_o hosts'
+        vCPU, memory, slots and spread,  c >= sum_o c_o,  c_o >= block_cost_o w_o (a host
+        using o buys at least one block),  c_o >= block_cost_o / items_per_block_o sum_s u_{s,o}.
+    Every plan maps to a point (w_o: hosts whose cheapest licensing of L is o), so it stays a relaxation.
+    """
+    inf = highspy.kHighsInf
+    parts = []
+    for option in options:
+        w, c_o = new_column(), new_column()
+        parts.append((option, w, c_o, [new_column() for _ in js]))
+    add_row([(z, 1.0)] + [(w, -1.0) for _, w, _, _ in parts], 0.0, 0.0)
+    for k, j in enumerate(js):
+        add_row([(j, 1.0)] + [(us[k], -1.0) for *_, us in parts], 0.0, 0.0)
+    add_row([(z + 1, 1.0)] + [(c_o, -1.0) for _, _, c_o, _ in parts], 0.0, inf)
+    groups = [pairs[j][0] for j in js]
+    for option, w, c_o, us in parts:
+        for weight, cap in ((inst.group_vcpu, capacity[0]), (inst.group_memory_gib, capacity[1]),
+                            (np.ones(inst.n_groups), float(inst.type_slots[t]))):
+            add_row([(u, float(weight[g])) for u, g in zip(us, groups)] + [(w, -float(cap))], -inf, 0.0)
+        for u, g in zip(us, groups) if spread_rows else ():
+            add_row([(u, 1.0), (w, -float(inst.fit_alone[g, t]))], -inf, 0.0)
+        add_row([(c_o, 1.0), (w, -float(option.block_cost))], 0.0, inf)
+        if option.items_per_block is not None:
+            per_item = float(option.block_cost) / option.items_per_block
+            add_row([(c_o, 1.0)] + [(u, -per_item) for u in us], 0.0, inf)
 
 
 def _licensed_pairs(inst: Instance, allowed: np.ndarray) -> list[tuple[int, int]]:
@@ -322,7 +372,8 @@ def aggregate_mip_bound(
     n_cols = highs.getNumCol()
     integrality = np.zeros(n_cols, dtype=np.int32)
     integrality[n_y:n_y + n_t] = 1  # host counts n[t]
-    integrality[n_y + n_t::2] = 1  # licensed-host counts z[L,t] (c[L,t] stays continuous)
+    n_z = len(_licensed_pairs(inst, types))
+    integrality[n_y + n_t:n_y + n_t + 2 * n_z:2] = 1  # licensed-host counts z[L,t] (c[L,t] and editions continuous)
     highs.changeColsIntegrality(n_cols, np.arange(n_cols, dtype=np.int32), integrality)
     highs.setOptionValue("mip_rel_gap", float(rel_gap))
     highs.setOptionValue("random_seed", int(seed))
