@@ -18,6 +18,7 @@ from rich.console import Console
 from planner import __version__
 from planner.errors import PlannerError
 from planner.pipeline import PlanOptions, load_inputs, run_plan
+from planner.report import counted
 from planner.report.json_out import result_dict
 from planner.report.output import check_distinct, check_not_input, check_writable, workbook_path, write_outputs
 from planner.report.terminal import render_summary
@@ -240,7 +241,8 @@ def convert(
     if fleet.daemonset_pods or fleet.daemonset_os:
         console.print("[yellow]DaemonSet per-node overhead is not kept in the CSV: plan the manifests directly "
                       "to include it[/]")
-    console.print(f"wrote [bold]{to}[/]: {len(fleet.services)} services, {fleet.total_replicas} replicas")
+    console.print(f"wrote [bold]{to}[/]: {counted(len(fleet.services), 'service')}, "
+                  f"{counted(fleet.total_replicas, 'replica')}")
 
 
 def _terminate(signum: int, frame: object) -> None:

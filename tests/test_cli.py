@@ -145,6 +145,23 @@ def test_a_tie_is_not_reported_as_one_strategy_cheaper_by_zero(tmp_path: Path):
             in " ".join(result.output.split())), result.output
 
 
+def test_one_service_and_one_replica_are_counted_in_the_singular(tmp_path: Path):
+    """The summary and convert said '1 services, 1 replicas'."""
+    fleet = tmp_path / "one.csv"
+    fleet.write_text("service,cpu,memory,replicas\nweb,500m,1Gi,1\n")
+    result = plan(fleet, "-p", ROOT / "pricing/aws.yaml", "--out", tmp_path / "x.xlsx", "--time-limit", "5")
+    assert result.exit_code == 0, result.output
+    assert "one: 1 service, 1 replica - priced with" in result.output, result.output
+    from planner.cli import convert_app
+
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n"
+                        "  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx\n"
+                        "        resources: {requests: {cpu: 500m, memory: 1Gi}}\n")
+    converted = runner.invoke(convert_app, [str(manifest), "--to", str(tmp_path / "web.csv")])
+    assert converted.exit_code == 0 and ": 1 service, 1 replica" in " ".join(converted.output.split()), converted.output
+
+
 def test_bad_options_exit_2(tmp_path: Path):
     args = [ROOT / "fleets/online-boutique.csv", "-p", ROOT / "pricing/aws.yaml", "--out", tmp_path, "--quiet"]
     assert plan(*args, "--solver", "gurobi").exit_code == 2

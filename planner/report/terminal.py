@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.pipeline import PlanningResult
+from planner.report import counted
 from planner.report.why import delta_explanation
 
 
@@ -21,7 +22,8 @@ def render_summary(result: PlanningResult, outputs: list[Path], console: Console
     cur = result.catalogue.currency
     fleet = result.fleet
     console.print(
-        f"[bold]{fleet.name}[/]: {len(fleet.services)} services, {fleet.total_replicas} replicas "
+        f"[bold]{fleet.name}[/]: {counted(len(fleet.services), 'service')}, "
+        f"{counted(fleet.total_replicas, 'replica')} "
         f"- priced with [bold]{result.catalogue.name}[/] (as of {result.catalogue.as_of})"
     )
     table = Table(show_header=True, header_style="bold")

@@ -39,6 +39,7 @@ from planner.catalogue.schema import Catalogue, Price
 from planner.pipeline import PlanningResult
 from planner.plans import Plan, PlannedHost
 from planner.price_refs import resolve
+from planner.report import counted
 from planner.report import showback as sb
 from planner.report.why import CATEGORY_LABELS, delta_explanation
 from planner.report.json_out import result_dict
@@ -91,11 +92,6 @@ def _lit(x: float) -> str:
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
     return text
-
-
-def _counted(n: int, noun: str) -> str:
-    """Return '1 host', '12 hosts'."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _sheet_ref(title: str) -> str:
@@ -234,7 +230,7 @@ def _hosts_sheet(wb: Workbook, st: Styles, result: PlanningResult, plan: Plan, p
     vm = plan.strategy == VM_PER_SERVICE
     all_lines = [*plan.plan_lines, *(ln for h in plan.hosts for ln in h.lines)]
     cats = [c for c in CATEGORIES if any(ln.category == c for ln in all_lines)]
-    put(ws, 1, 1, f"Hosts — {plan.strategy}: {_counted(len(plan.hosts), 'host')}, monthly cost in "
+    put(ws, 1, 1, f"Hosts — {plan.strategy}: {counted(len(plan.hosts), 'host')}, monthly cost in "
                   f"{result.catalogue.currency}", st.title)
     put(ws, 2, 1, "Cost cells are formulas on the Prices sheet. Utilisation is used / allocatable "
                   "(after overheads and the utilisation target).", st.note)
@@ -289,7 +285,7 @@ def _hosts_sheet(wb: Workbook, st: Styles, result: PlanningResult, plan: Plan, p
     r = last_host_row + 2
     hosts_row = r
     put(ws, r, 1, "All hosts", st.bold)
-    put(ws, r, 2, _counted(len(plan.hosts), "host"))
+    put(ws, r, 2, counted(len(plan.hosts), "host"))
     for col in [*cat_cols.values(), total_col]:
         L = get_column_letter(col)
         formula(ws, r, col, f"=SUM({L}{h + 1}:{L}{last_host_row})", st.money)
@@ -317,8 +313,8 @@ def _hosts_sheet(wb: Workbook, st: Styles, result: PlanningResult, plan: Plan, p
 def _placements_sheet(wb: Workbook, st: Styles, plan: Plan) -> None:
     ws = wb.create_sheet(_sheet_name("Placements", plan.strategy))
     vm = plan.strategy == VM_PER_SERVICE
-    put(ws, 1, 1, f"Placements — {plan.strategy}: {_counted(len(plan.placements), 'replica')} on "
-                  f"{_counted(len(plan.hosts), 'host')}",
+    put(ws, 1, 1, f"Placements — {plan.strategy}: {counted(len(plan.placements), 'replica')} on "
+                  f"{counted(len(plan.hosts), 'host')}",
         st.title)
     put(ws, 2, 1, ("Each replica runs in its own VM: the VM size, and what it takes from its host including "
                    "hypervisor overhead." if vm else
