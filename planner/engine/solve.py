@@ -41,6 +41,7 @@ from planner.engine.problem import (
     SolveOptions,
     gap_note,
     packing_cost,
+    relative_gap,
     status_for,
 )
 
@@ -210,7 +211,9 @@ def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbe
     def worth_going_on(dual: float, mip_gap: float, seconds: float) -> bool:
         if dual - bound >= AGGREGATE_MIP_LIFT * abs(bound):
             return True
-        return mip_gap <= AGGREGATE_MIP_CLOSING_GAP and seconds <= AGGREGATE_MIP_CLOSING_FACTOR * probe
+        # Its own gap small next to the plan's: closing it may lift the bound by that much.
+        closing = max(AGGREGATE_MIP_CLOSING_GAP, 0.5 * relative_gap(incumbent.cost, bound))
+        return mip_gap <= closing and seconds <= AGGREGATE_MIP_CLOSING_FACTOR * probe
 
     mip = aggregate_mip_bound(inst, budget, rel_gap=0.1 * options.gap, seed=options.seed,
                               probe=probe, worth_going_on=worth_going_on)
