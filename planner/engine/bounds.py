@@ -372,7 +372,8 @@ def aggregate_mip_bound(
     n_cols = highs.getNumCol()
     integrality = np.zeros(n_cols, dtype=np.int32)
     integrality[n_y:n_y + n_t] = 1  # host counts n[t]
-    n_z = len(_licensed_pairs(inst, types))
+    licensed_pairs = _licensed_pairs(inst, types)  # the z columns' (L, t), in column order
+    n_z = len(licensed_pairs)
     integrality[n_y + n_t:n_y + n_t + 2 * n_z:2] = 1  # licensed-host counts z[L,t] (c[L,t] and editions continuous)
     highs.changeColsIntegrality(n_cols, np.arange(n_cols, dtype=np.int32), integrality)
     highs.setOptionValue("mip_rel_gap", float(rel_gap))
@@ -405,6 +406,6 @@ def aggregate_mip_bound(
         replicas = _replicas_by_type(inst, pairs, x)
         hosts = np.round(x[n_y:n_y + n_t])
         licensed = np.zeros((len(inst.licence_names), n_t))
-        for i, (lic, t) in enumerate(_licensed_pairs(inst, types)):
+        for i, (lic, t) in enumerate(licensed_pairs):
             licensed[lic, t] = np.round(x[n_y + n_t + 2 * i])
     return AggregateMIP(bound, status == highspy.HighsModelStatus.kOptimal, replicas, hosts, licensed)
