@@ -168,9 +168,11 @@ def reachable_capacities(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
 
 def _build_aggregate_model(
     inst: Instance, time_limit: float, spread_rows: bool = True, types: np.ndarray | None = None,
-    editions: bool = True,
+    editions: bool = True, edition_hosts: list[int] | None = None,
 ) -> tuple[highspy.Highs, list[tuple[int, int]], int]:
     """Build the aggregate LP above (rows place_all__s first; without spread rows if asked).
+
+    ``edition_hosts``, if given, receives the edition-split host columns (w_o).
 
     ``types`` (a mask) leaves the other types out: pass the undominated ones, as some
     optimal plan uses only those (``dominated_types``), so the optimum stays a bound.
@@ -245,8 +247,10 @@ def _build_aggregate_model(
             add_row([(z + 1, 1.0), (z, -a)] + [(j, -b) for j in js], 0.0, inf)
         options = inst.types[t].licence_options.get(inst.licence_names[lic], ())
         if editions and len(options) >= 2 and js:
-            _add_edition_rows(inst, t, js, pairs, z, options, (type_vcpu[t], type_memory_gib[t]), spread_rows,
-                              add_row, new_column)
+            hosts_by_edition = _add_edition_rows(inst, t, js, pairs, z, options, (type_vcpu[t], type_memory_gib[t]),
+                                                 spread_rows, add_row, new_column)
+            if edition_hosts is not None:
+                edition_hosts.extend(hosts_by_edition)
     n_cols = len(costs)
     cost = np.array(costs)
     highs = new_highs(time_limit)
@@ -260,7 +264,7 @@ def _build_aggregate_model(
 def _add_edition_rows(inst: Instance, t: int, js: list[int], pairs: list[tuple[int, int]], z: int,
                       options: tuple[LicenceOption, ...], capacity: tuple[float, float], spread_rows: bool,
                       add_row: Callable[[list[tuple[int, float]], float, float], None],
-                      new_column: Callable[[], int]) -> None:
+                      new_column: Callable[[], int]) -> list[int]:
     """Split the licensed hosts z of (L, t) by the edition they buy, so each edition is priced as itself.
 
     The convex envelope of min(Datacenter, Standard stacks) is weak where a host may hold hundreds
@@ -270,6 +274,7 @@ def _add_edition_rows(inst: Instance, t: int, js: list[int], pairs: list[tuple[i
         vCPU, memory, slots and spread,  c >= sum_o c_o,  c_o >= block_cost_o w_o (a host
         using o buys at least one block),  c_o >= block_cost_o / items_per_block_o sum_s u_{s,o}.
     Every plan maps to a point (w_o: hosts whose cheapest licensing of L is o), so it stays a relaxation.
+    Return the w_o columns.
     """
     inf = highspy.kHighsInf
     parts = []
@@ -291,6 +296,7 @@ def _add_edition_rows(inst: Instance, t: int, js: list[int], pairs: list[tuple[i
         if option.items_per_block is not None:
             per_item = float(option.block_cost) / option.items_per_block
             add_row([(c_o, 1.0)] + [(u, -per_item) for u in us], 0.0, inf)
+    return [w for _, w, _, _ in parts]
 
 
 def _licensed_pairs(inst: Instance, allowed: np.ndarray) -> list[tuple[int, int]]:
@@ -349,11 +355,13 @@ def aggregate_mip_bound(
     seed: int = 0,
     probe: float | None = None,
     worth_going_on: Callable[[float, float, float], bool] | None = None,
+    whole_editions: bool = True,
 ) -> AggregateMIP:
     """Solve the aggregate LP with whole host counts (n[t], z[L,t] integer); return its dual bound.
 
-    Any plan has a whole number of hosts of each type and of licensed hosts, so it is
-    still a relaxation of the plan problem, but, unlike the LP, it cannot buy 0.7 of a
+    Any plan has a whole number of hosts of each type, of licensed hosts, and of hosts
+    licensed with each edition (``whole_editions``; on-prem, 40 services with Windows and
+    RHEL VMs: +2.4 %), so it is still a relaxation of the plan problem, but, unlike the LP, it cannot buy 0.7 of a
     host: where reservations, per-host fees or spread make small hosts dear, the bound
     rises (on-prem VMs, 1,000 replicas: +0.5 %). Replicas stay fractional (y), which
     keeps it a small MIP. The dual bound HiGHS proves by the time limit is valid even
@@ -368,13 +376,16 @@ def aggregate_mip_bound(
     if n_s == 0:
         return none
     types = ~dominated_types(inst)
-    highs, pairs, n_y = _build_aggregate_model(inst, time_limit, types=types)
+    edition_hosts: list[int] = []
+    highs, pairs, n_y = _build_aggregate_model(inst, time_limit, types=types, edition_hosts=edition_hosts)
     n_cols = highs.getNumCol()
     integrality = np.zeros(n_cols, dtype=np.int32)
     integrality[n_y:n_y + n_t] = 1  # host counts n[t]
     licensed_pairs = _licensed_pairs(inst, types)  # the z columns' (L, t), in column order
     n_z = len(licensed_pairs)
     integrality[n_y + n_t:n_y + n_t + 2 * n_z:2] = 1  # licensed-host counts z[L,t] (c[L,t] and editions continuous)
+    if whole_editions:  # hosts per licence edition (w_o) are whole too
+        integrality[edition_hosts] = 1
     highs.changeColsIntegrality(n_cols, np.arange(n_cols, dtype=np.int32), integrality)
     highs.setOptionValue("mip_rel_gap", float(rel_gap))
     highs.setOptionValue("random_seed", int(seed))

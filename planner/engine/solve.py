@@ -1,7 +1,9 @@
 """`solve_packing`: the engine's entry point, which runs the methods in order.
 
 0. Independent pools (no host type in common) are solved apart and added up.
-1. FFD (always; the plan we never do worse than) and the aggregate LP bound.
+1. FFD (always; the plan we never do worse than) and the aggregate LP bound; the
+   aggregate MIP (whole host counts: a stronger bound, and hosts to pack into); where
+   per-host licences cost and the full MILP is too big, the MILP over the MIP's hosts.
 2. Small models: the aggregated assignment MILP (HiGHS, or CBC on request),
    warm-started from the incumbent, within the remaining time.
 3. Large models: column generation over host patterns (Farley / LP bound and a
@@ -76,6 +78,12 @@ AGGREGATE_MIP_CLOSING_FACTOR = 3.0
 # the time left, and at most this many seconds.
 FIXED_HOSTS_SHARE = 0.1
 FIXED_HOSTS_SECONDS = 2.0
+# Where per-host licences cost (on-prem Windows, RHEL, Ubuntu Pro guests), the assignment MILP
+# over the aggregate MIP's hosts (and the incumbent's), licence editions included, started from
+# the incumbent: at most this share of the time left, this many seconds, this many x variables.
+HOST_SET_MILP_SHARE = 0.4
+HOST_SET_MILP_SECONDS = 15.0
+HOST_SET_MILP_MAX_VARS = MILP_STRONG_LINK_VARS
 # Its note (dropped again when the plan ends optimal: the bound's source then says nothing).
 AGGREGATE_MIP_NOTE = "aggregate MIP (whole host counts)"
 # Columns kept for the dive on large instances (re-solves slow down as columns pile up).
@@ -178,9 +186,14 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
         return incumbent.cost - bound <= options.gap * incumbent.cost + 1e-9
 
     mip_budget = AGGREGATE_MIP_SHARE * remaining()
+    mip_hosts = licensed = None
     if aggregate.bound is not None and not gap_closed() and mip_budget >= max(0.2, AGGREGATE_MIP_LP_FACTOR * lp_seconds):
-        bound = _run_aggregate_mip(inst, options, incumbent, bound, mip_budget, lp_seconds, notes, remaining)
+        bound, mip_hosts, licensed = _run_aggregate_mip(inst, options, incumbent, bound, mip_budget, lp_seconds,
+                                                        notes, remaining)
         report("aggregate-mip", incumbent.cost, bound)
+
+    if mip_hosts is not None and licensed is not None and licensed.any() and not gap_closed():
+        _run_host_set_milp(inst, options, incumbent, mip_hosts, remaining, notes, report)
 
     if not gap_closed() and remaining() > 0.5:
         usable, counts = milp_model_counts(inst, incumbent.cost, incumbent.bins)
@@ -196,8 +209,12 @@ def solve_packing(problem: PackingProblem, options: SolveOptions, progress: Prog
 
 
 def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbent, bound: float,
-                       budget: float, lp_seconds: float, notes: list[str], remaining: Callable[[], float]) -> float:
-    """Run the aggregate MIP (bounds.py) within ``budget``; offer its rounding; return the bound.
+                       budget: float, lp_seconds: float, notes: list[str], remaining: Callable[[], float],
+                       ) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+    """Run the aggregate MIP (bounds.py) within ``budget``; offer its rounding.
+
+    Return the bound, the MIP's host counts per type and its licensed hosts (None if it
+    found no point).
 
     One run with a short probe: past it, the MIP keeps going while it has already lifted
     the bound by a real amount, or, up to a few probes' time, while its own gap is small
@@ -236,7 +253,41 @@ def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbe
             seconds = min(FIXED_HOSTS_SECONDS, FIXED_HOSTS_SHARE * max(0.0, remaining()))
         if packed is None:
             incumbent.offer(pack_into_hosts(inst, mip.hosts_by_type, seconds, options.seed), "mip-hosts")
-    return bound
+    return bound, mip.hosts_by_type, mip.licensed_hosts
+
+
+def _run_host_set_milp(inst: Instance, options: SolveOptions, incumbent: Incumbent, mip_hosts: np.ndarray,
+                       remaining: Callable[[], float], notes: list[str],
+                       report: Callable[[str, float | None, float | None], None]) -> None:
+    """Re-solve the plan over the aggregate MIP's hosts and the incumbent's, licences included.
+
+    Where a host's licence edition depends on how many licensed VMs it ends up with
+    (Windows Server Standard stacks or Datacenter, RHEL per 2 VMs or for Virtual
+    Datacenters), the packings and searches here do not weigh it: they spread a few
+    dozen Windows VMs over every host. The assignment MILP (``milp.py``) prices each
+    host's editions; over a handful of candidate hosts (the MIP's, plus the incumbent's
+    so it starts from the incumbent) it is small even where the full model is not. Its
+    dual bound holds only for those hosts, so only its plan is used. Skipped where the
+    full MILP will run anyway.
+    """
+    _, full_counts = milp_model_counts(inst, incumbent.cost, incumbent.bins)
+    if estimate_size(inst, full_counts) <= MILP_MAX_ASSIGN_VARS:
+        return
+    counts = np.rint(np.maximum(np.asarray(mip_hosts, dtype=float), 0.0)).astype(np.int64)
+    counts = np.maximum(counts, np.bincount([b.type_index for b in incumbent.bins], minlength=inst.n_types))
+    size = estimate_size(inst, counts)
+    seconds = min(HOST_SET_MILP_SECONDS, HOST_SET_MILP_SHARE * remaining())
+    if size > HOST_SET_MILP_MAX_VARS or seconds < 1.0:
+        return
+    model = build_assignment_model(inst, counts, strong_links=True)
+    start = start_values(inst, model, incumbent.bins)
+    result = solve_assignment_model(inst, model, options.solver, seconds, options.gap, options.threads,
+                                    options.seed, start)
+    before = incumbent.cost
+    if result.bins is not None and incumbent.offer(right_size(inst, result.bins), "host-set-milp"):
+        notes.append(f"the MILP over the aggregate MIP's hosts (licence editions per host) saved "
+                     f"{before - incumbent.cost:,.2f} per month")
+    report("host-set-milp", incumbent.cost, None)
 
 
 def _solve_pools(problem: PackingProblem, pools: list[PackingProblem], options: SolveOptions,

@@ -193,3 +193,32 @@ def test_licence_editions_are_priced_as_themselves_in_the_aggregate_lp(tmp_path)
     bound = aggregate_lp_bound(inst).bound
     assert bound is not None and abs(bound - values[True]) <= 1e-3 * values[True]
     assert bound <= inst.plan_cost(best_ffd(inst)) + 1e-6
+
+
+def test_hosts_per_licence_edition_are_whole_in_the_aggregate_mip(tmp_path) -> None:
+    """The same kind of fleet (seed 3): with whole hosts per edition (a host buys Datacenter or
+    Standard stacks, not 0.6 of each) the aggregate MIP's bound rises by more than 2 % and stays
+    below a real plan's cost."""
+    import random
+    from pathlib import Path
+
+    from planner.engine.bounds import aggregate_mip_bound
+    from planner.engine.ffd import best_ffd
+    from planner.pipeline import build_models, load_inputs
+
+    rng = random.Random(3)
+    rows = ["service,cpu,memory,replicas,os,max_per_host"]
+    for i in range(40):
+        rows.append(f"s{i},{rng.choice(['100m', '250m', '500m', '1'])},{rng.choice(['512Mi', '1Gi', '2Gi', '4Gi'])},"
+                    f"{rng.randint(1, 4)},{rng.choice(['windows', 'linux', 'rhel'])},{rng.randint(1, 3)}")
+    fleet_path = tmp_path / "fleet.csv"
+    fleet_path.write_text("\n".join(rows) + "\n")
+    pricing = Path(__file__).resolve().parents[2] / "pricing" / "onprem.yaml"
+    fleet, catalogue = load_inputs(fleet_path, pricing)
+    (model,) = build_models(fleet, catalogue, pricing, ("vm-per-service",))
+    inst = build_instance(model.problem)
+    split = aggregate_mip_bound(inst, 30.0, rel_gap=1e-9, whole_editions=False)
+    whole = aggregate_mip_bound(inst, 30.0, rel_gap=1e-9)
+    assert split.proven_optimal and whole.proven_optimal
+    assert whole.bound >= 1.02 * split.bound, (whole.bound, split.bound)
+    assert whole.bound <= inst.plan_cost(best_ffd(inst)) + 1e-6

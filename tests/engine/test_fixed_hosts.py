@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from planner.engine import (
@@ -111,3 +112,29 @@ def test_licensed_replicas_go_only_on_the_hosts_licensed_for_them() -> None:
     inst = build_instance(PackingProblem((spread, lin), (host,)))
     assert pack_into_hosts(inst, np.array([2.0]), 5.0, licensed_hosts=licensed) is None
     assert pack_into_hosts(inst, np.array([2.0]), 5.0) is not None
+
+
+def test_the_host_set_milp_keeps_standard_stacks_together(monkeypatch) -> None:
+    """Two hosts, 10 Windows and 10 Linux VMs, 5 of each per host: 3 + 3 Standard stacks (235.20).
+    The MILP over those hosts gives each host an even number of Windows VMs: 5 stacks (196.00), the
+    optimum (two hosts are needed for 20 vCPU, and 10 Windows VMs need 5 stacks or a dearer Datacenter)."""
+    from planner.engine import SolveOptions
+    from planner.engine import solve as engine_solve
+    from planner.engine.instance import Bin
+
+    options = {"windows": (LicenceOption("standard", 39.2, 2), LicenceOption("datacenter", 225.7, None))}
+    host = HostType("hv", 16.0, 64.0, 20, 900.0, options)
+    win = ItemGroup("win", 10, 1.0, 2.0, 10, frozenset({"hv"}), "windows")
+    lin = ItemGroup("lin", 10, 1.0, 2.0, 10, frozenset({"hv"}), None)
+    inst = build_instance(PackingProblem((win, lin), (host,)))
+    w, li = [group.name for group in inst.groups].index("win"), [group.name for group in inst.groups].index("lin")
+    incumbent = engine_solve.Incumbent(inst)
+    assert incumbent.offer([Bin(0, {w: 5, li: 5}), Bin(0, {w: 5, li: 5})], "spread")
+    assert incumbent.cost == pytest.approx(1800.0 + 235.2)
+    monkeypatch.setattr(engine_solve, "MILP_MAX_ASSIGN_VARS", 0)  # as if the full MILP were too big
+    notes: list[str] = []
+    engine_solve._run_host_set_milp(inst, SolveOptions(time_limit=10.0), incumbent, np.array([2.0]),
+                                    lambda: 10.0, notes, lambda *_: None)
+    assert incumbent.cost == pytest.approx(1800.0 + 196.0)
+    assert incumbent.method == "host-set-milp" and "saved 39.20 per month" in notes[0]
+    assert all(b.counts.get(w, 0) % 2 == 0 for b in incumbent.bins)
