@@ -73,6 +73,9 @@ class Service:
     arch: str = "any"  # x86_64, arm64 or any
     row: int = 0  # 1-based line of the CSV (header is row 1)
     sized_from_limit: tuple[str, ...] = ()  # "cpu" / "memory" when planned at the limit
+    # Requests a namespace's LimitRange set (manifests only), e.g. ("cpu from LimitRange shop/limits",):
+    # ``plan convert`` writes them in its note column. Not compared, like ``origin``.
+    request_defaults: tuple[str, ...] = field(default=(), compare=False)
     growth: float | None = None  # expected growth of this service's requests (0.3 = +30 %); None = the run's --growth
     # Where the service was read when not a CSV row (a manifest's file and line): messages name it
     # instead of ``row N``. Not compared: the same service read from elsewhere is the same service.

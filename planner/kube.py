@@ -232,12 +232,12 @@ def write_fleet_csv(fleet: Fleet, path: Path) -> None:
 
     Columns: service,team,os,arch,cpu,memory,replicas,max_per_host, plus ``note``
     when a service was sized from a limit (``load_fleet`` reads it back as a
-    request). DaemonSet overhead has no column and is not written. The file is
+    request) or a LimitRange set one of its requests. DaemonSet overhead has no column and is not written. The file is
     written to a temporary name and renamed into place.
     """
     path = Path(path)
     columns = ["service", "team", "os", "arch", "cpu", "memory", "replicas", "max_per_host"]
-    with_note = any(s.sized_from_limit for s in fleet.services)
+    with_note = any(s.sized_from_limit or s.request_defaults for s in fleet.services)
     if with_note:
         columns.append("note")
     rows = []
@@ -245,7 +245,9 @@ def write_fleet_csv(fleet: Fleet, path: Path) -> None:
         row = [s.name, s.team or "", s.os, s.arch, format_cpu(s.vcpu), _format_memory_exact(s.memory_gib),
                str(s.replicas), str(s.max_per_host)]
         if with_note:
-            row.append(f"request from limit ({', '.join(s.sized_from_limit)})" if s.sized_from_limit else "")
+            said = [f"request from limit ({', '.join(s.sized_from_limit)})"] if s.sized_from_limit else []
+            said += [f"request {d}" for d in s.request_defaults]
+            row.append("; ".join(said))
         rows.append(row)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -1116,6 +1118,11 @@ class _Reader:
         if len(self.problems) == before:
             self.limit_ranges.setdefault(obj.namespace or "default", []).append(_LimitRange(obj, request, limit))
 
+    def request_defaults(self, obj: _Object) -> tuple[str, ...]:
+        """Return which requests of ``obj``'s containers LimitRanges set: ("cpu from LimitRange ns/name", ...)."""
+        found = [f"{f.resource} from {f.limit_range.obj.label}" for f in self.fills if f.obj is obj]
+        return tuple(dict.fromkeys(found))
+
     def limit_range_notes(self, names: dict[int, str]) -> list[str]:
         """Notes on the requests LimitRanges set (which, for how many containers) and the ones no container took."""
         ranges = [lr for group in self.limit_ranges.values() for lr in group]
@@ -1263,6 +1270,7 @@ class _Reader:
                 row=w.obj.where.line,
                 origin=self.origin(w.obj.where),
                 sized_from_limit=tuple(w.size.from_limit),
+                request_defaults=self.request_defaults(w.obj),
             )
             for name, w in zip(names, kept)
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import os
@@ -807,6 +808,22 @@ def test_limitrange_defaults_set_missing_requests_in_their_namespace(tmp_path: P
     assert [s.name for s in unused.services] == ["y"]  # x: no requests; b's LimitRange only fills what is missing
     assert ("LimitRanges that set no request (no container of their namespace in the input lacks both a request and "
             "a limit for a resource they give a default for): LimitRange b/lr") in unused.notes
+
+
+def test_convert_says_in_the_note_column_which_requests_a_limitrange_set(tmp_path: Path) -> None:
+    # The CSV carried the LimitRange's requests as if the manifests had them (only the terminal said so).
+    text = (limit_range("defaults", "shop", defaultRequest={"cpu": "100m"}, default={"memory": "256Mi"})
+            + bare("web", "shop", containers="[{name: main}, {name: capped, resources: {limits: {cpu: 300m}}}]")
+            + "---\n" + deployment("sized", namespace="shop"))
+    fleet = load_kubernetes_fleet(write(tmp_path, text))
+    csv_path = tmp_path / "fleet.csv"
+    write_fleet_csv(fleet, csv_path)
+    rows = {row["service"]: row for row in csv.DictReader(csv_path.open(encoding="utf-8"))}
+    assert rows["web"]["note"] == ("request from limit (cpu); request cpu from LimitRange shop/defaults; "
+                                   "request memory from LimitRange shop/defaults")
+    assert rows["sized"]["note"] == ""
+    back = by_name(load_fleet(csv_path))
+    assert (back["web"].vcpu, back["web"].memory_gib) == (by_name(fleet)["web"].vcpu, by_name(fleet)["web"].memory_gib)
 
 
 def test_limitranges_that_disagree_or_that_kubernetes_refuses_are_reported(tmp_path: Path) -> None:
