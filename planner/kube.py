@@ -398,6 +398,8 @@ class _LimitRange:
     obj: _Object
     request: dict[str, tuple[int, str]]  # resource -> (default request, the field it comes from)
     limit: dict[str, tuple[int, str]]  # resource -> (default limit, the field it comes from)
+    minimum: dict[str, int] = field(default_factory=dict)  # resource -> min (a request below: the pod is rejected)
+    maximum: dict[str, int] = field(default_factory=dict)  # resource -> max (a limit above: the pod is rejected)
 
 
 @dataclass
@@ -1020,6 +1022,8 @@ class _Reader:
                                           "sets; expected a request <= limit (Kubernetes rejects such a pod): raise "
                                           "the LimitRange's default limit or give the container a limit")
                         return None
+            if not self.within_limit_range(obj, where, r, request, limit):
+                return None
             if request is not None:
                 amounts[r] = request
             elif limit is not None:
@@ -1030,6 +1034,29 @@ class _Reader:
                 amounts[r] = 0
                 missing.append(r)
         return amounts, missing
+
+    def within_limit_range(self, obj: _Object, where: str, r: str, request: int | None, limit: int | None) -> bool:
+        """Return False (after recording a problem) when a LimitRange's min or max rejects this container.
+
+        As the LimitRanger does on admission: the request (the limit when there is none) must be
+        at least ``min``; the limit (the request when there is none) at most ``max``.
+        """
+        for lr in self.limit_ranges.get(obj.namespace or "default", []):
+            wanted = request if request is not None else limit
+            if r in lr.minimum and wanted is not None and wanted < lr.minimum[r]:
+                part = "requests" if request is not None else "limits"
+                self.problem(obj, f"{where}, resources.{part}.{r}: {_fmt(r, wanted)} is below the min "
+                                  f"{_fmt(r, lr.minimum[r])} that {lr.obj.label} ({lr.obj.where}) sets; expected at "
+                                  "least the min (Kubernetes rejects such a pod)")
+                return False
+            capped = limit if limit is not None else request
+            if r in lr.maximum and capped is not None and capped > lr.maximum[r]:
+                part = "limits" if limit is not None else "requests"
+                self.problem(obj, f"{where}, resources.{part}.{r}: {_fmt(r, capped)} is above the max "
+                                  f"{_fmt(r, lr.maximum[r])} that {lr.obj.label} ({lr.obj.where}) sets; expected at "
+                                  "most the max (Kubernetes rejects such a pod)")
+                return False
+        return True
 
     def default_request(self, obj: _Object, where: str, resource: str) -> _LimitRange | None:
         """Return the LimitRange of ``obj``'s namespace that gives a default request for ``resource`` (or None).
@@ -1084,6 +1111,8 @@ class _Reader:
         before = len(self.problems)
         request: dict[str, tuple[int, str]] = {}
         limit: dict[str, tuple[int, str]] = {}
+        minimum: dict[str, int] = {}
+        maximum: dict[str, int] = {}
         for index, item in enumerate(items):
             at = f"spec.limits[{index}]"
             if not isinstance(item, dict):
@@ -1115,8 +1144,21 @@ class _Reader:
                     limit[r] = high
                 if low is not None:
                     request[r] = (low[0], _REQUEST_SOURCE[low[1]])
+                if r in values.get("min", {}):
+                    minimum[r] = values["min"][r]
+                if r in values.get("max", {}):
+                    maximum[r] = values["max"][r]
+                    if high is not None and high[0] > maximum[r]:
+                        self.problem(obj, f"{at}: default {r} limit {_fmt(r, high[0])} is above the max "
+                                          f"{_fmt(r, maximum[r])}; expected a default limit <= max (Kubernetes "
+                                          "refuses such a LimitRange)")
+                if r in minimum and low is not None and low[0] < minimum[r]:
+                    self.problem(obj, f"{at}: default {r} request {_fmt(r, low[0])} ({low[1]}) is below the min "
+                                      f"{_fmt(r, minimum[r])}; expected a default request >= min (Kubernetes "
+                                      "refuses such a LimitRange)")
         if len(self.problems) == before:
-            self.limit_ranges.setdefault(obj.namespace or "default", []).append(_LimitRange(obj, request, limit))
+            self.limit_ranges.setdefault(obj.namespace or "default", []).append(
+                _LimitRange(obj, request, limit, minimum, maximum))
 
     def request_defaults(self, obj: _Object) -> tuple[str, ...]:
         """Return which requests of ``obj``'s containers LimitRanges set: ("cpu from LimitRange ns/name", ...)."""

@@ -826,6 +826,29 @@ def test_convert_says_in_the_note_column_which_requests_a_limitrange_set(tmp_pat
     assert (back["web"].vcpu, back["web"].memory_gib) == (by_name(fleet)["web"].vcpu, by_name(fleet)["web"].memory_gib)
 
 
+def test_containers_a_limitrange_min_or_max_rejects_are_reported(tmp_path: Path) -> None:
+    # Kubernetes rejects such pods on admission; they were planned as written.
+    path = write(tmp_path, limit_range("bounds", "shop", min={"cpu": "100m"}, max={"cpu": "2", "memory": "1Gi"})
+                 + bare("small", "shop", containers="[{name: main, resources: {requests: {cpu: 50m}}}]")
+                 + bare("big", "shop", containers="[{name: main, resources: {limits: {cpu: 4, memory: 512Mi}}}]")
+                 + bare("wide", "shop", containers="[{name: main, resources: {requests: {memory: 2Gi}}}]")
+                 + bare("fine", "shop", containers="[{name: main, resources: {requests: {cpu: 1, memory: 1Gi}}}]")
+                 + bare("other", "elsewhere", containers="[{name: main, resources: {requests: {cpu: 10m}}}]")
+                 + limit_range("bad", "ops", default={"cpu": "3"}, max={"cpu": "2"}))
+    problems = problems_of(path)
+    assert len(problems) == 4, problems
+    assert problems[0].startswith(f"{path}, document 2 (line 10), Deployment shop/small: container main, "
+                                  "resources.requests.cpu: 50m is below the min 100m that LimitRange shop/bounds "
+                                  f"({path}, document 1 (line 2)) sets; expected at least the min (Kubernetes "
+                                  "rejects such a pod)")
+    assert "Deployment shop/big: container main, resources.limits.cpu: 4 is above the max 2 that" in problems[1]
+    # no limit: the default limit is the max, and the request may not pass it
+    assert "Deployment shop/wide: container main, resources.requests.memory: 2Gi is above the default limit 1Gi" \
+        in problems[2]
+    assert problems[3].endswith("LimitRange ops/bad: spec.limits[1]: default cpu limit 3 is above the max 2; "
+                                "expected a default limit <= max (Kubernetes refuses such a LimitRange)")
+
+
 def test_limitranges_that_disagree_or_that_kubernetes_refuses_are_reported(tmp_path: Path) -> None:
     path = write(tmp_path, limit_range("a", "shop", defaultRequest={"cpu": "100m"})
                  + limit_range("b", "shop", default={"cpu": "200m", "memory": "64Mi"})
