@@ -161,19 +161,14 @@ else:
     assert proc.stdout.split()[-1] == "1"  # the callback ran, so the signal came during the MIP
 
 
-def test_licence_editions_are_priced_as_themselves_in_the_aggregate_lp(tmp_path) -> None:
-    """40 on-prem VM services, Windows, RHEL and Linux, small VMs: the convex envelope of
-    min(Datacenter, Standard stacks) prices a host with many small Windows VMs at a fraction of a
-    Datacenter licence; splitting the licensed hosts by edition lifts the LP by more than 1 %
-    and it stays below a real plan's cost."""
+def _small_vm_fleet(tmp_path, seed: int):
+    """The vm-per-service instance of 40 seeded on-prem services (Windows, RHEL, Linux; small VMs)."""
     import random
     from pathlib import Path
 
-    from planner.engine.bounds import _build_aggregate_model, aggregate_lp_bound
-    from planner.engine.ffd import best_ffd
     from planner.pipeline import build_models, load_inputs
 
-    rng = random.Random(1)
+    rng = random.Random(seed)
     rows = ["service,cpu,memory,replicas,os,max_per_host"]
     for i in range(40):
         rows.append(f"s{i},{rng.choice(['100m', '250m', '500m', '1'])},{rng.choice(['512Mi', '1Gi', '2Gi', '4Gi'])},"
@@ -183,7 +178,18 @@ def test_licence_editions_are_priced_as_themselves_in_the_aggregate_lp(tmp_path)
     pricing = Path(__file__).resolve().parents[2] / "pricing" / "onprem.yaml"
     fleet, catalogue = load_inputs(fleet_path, pricing)
     (model,) = build_models(fleet, catalogue, pricing, ("vm-per-service",))
-    inst = build_instance(model.problem)
+    return build_instance(model.problem)
+
+
+def test_licence_editions_are_priced_as_themselves_in_the_aggregate_lp(tmp_path) -> None:
+    """40 on-prem VM services, Windows, RHEL and Linux, small VMs: the convex envelope of
+    min(Datacenter, Standard stacks) prices a host with many small Windows VMs at a fraction of a
+    Datacenter licence; splitting the licensed hosts by edition lifts the LP by more than 1 %
+    and it stays below a real plan's cost."""
+    from planner.engine.bounds import _build_aggregate_model, aggregate_lp_bound
+    from planner.engine.ffd import best_ffd
+
+    inst = _small_vm_fleet(tmp_path, seed=1)
     values = {}
     for editions in (False, True):
         highs, _, _ = _build_aggregate_model(inst, 30.0, editions=editions)
@@ -199,24 +205,10 @@ def test_hosts_per_licence_edition_are_whole_in_the_aggregate_mip(tmp_path) -> N
     """The same kind of fleet (seed 3): with whole hosts per edition (a host buys Datacenter or
     Standard stacks, not 0.6 of each) the aggregate MIP's bound rises by more than 2 % and stays
     below a real plan's cost."""
-    import random
-    from pathlib import Path
-
     from planner.engine.bounds import aggregate_mip_bound
     from planner.engine.ffd import best_ffd
-    from planner.pipeline import build_models, load_inputs
 
-    rng = random.Random(3)
-    rows = ["service,cpu,memory,replicas,os,max_per_host"]
-    for i in range(40):
-        rows.append(f"s{i},{rng.choice(['100m', '250m', '500m', '1'])},{rng.choice(['512Mi', '1Gi', '2Gi', '4Gi'])},"
-                    f"{rng.randint(1, 4)},{rng.choice(['windows', 'linux', 'rhel'])},{rng.randint(1, 3)}")
-    fleet_path = tmp_path / "fleet.csv"
-    fleet_path.write_text("\n".join(rows) + "\n")
-    pricing = Path(__file__).resolve().parents[2] / "pricing" / "onprem.yaml"
-    fleet, catalogue = load_inputs(fleet_path, pricing)
-    (model,) = build_models(fleet, catalogue, pricing, ("vm-per-service",))
-    inst = build_instance(model.problem)
+    inst = _small_vm_fleet(tmp_path, seed=3)
     split = aggregate_mip_bound(inst, 30.0, rel_gap=1e-9, whole_editions=False)
     whole = aggregate_mip_bound(inst, 30.0, rel_gap=1e-9)
     assert split.proven_optimal and whole.proven_optimal
