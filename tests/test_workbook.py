@@ -184,6 +184,22 @@ def test_recalculated_totals_match_the_plans(case: tuple[PlanningResult, Path]) 
     assert read("Summary", f"B{r + 3}") == pytest.approx(delta["percent"] / 100, abs=1e-9)
 
 
+def test_cheaper_strategy_names_neither_on_a_tie(planned: dict[str, tuple[PlanningResult, Path]]) -> None:
+    # It named the alphabetically first strategy "cheaper" when both cost the same (the terminal says neither).
+    _, path = planned["boutique-aws"]
+    cells = summary_cells(path)
+    r = find_row(cells["ws"], 1, "Cheaper strategy")
+    monthly = cells["monthly"]
+    same = recalc(path, {("Summary", f"B{monthly}"): 100.0, ("Summary", f"C{monthly}"): 100.004})
+    assert same("Summary", f"B{r}") == "neither (same cost)"
+    first = cells["ws"].cell(monthly - 1, 2).value
+    second = cells["ws"].cell(monthly - 1, 3).value
+    assert recalc(path, {("Summary", f"B{monthly}"): 100.0, ("Summary", f"C{monthly}"): 100.01})(
+        "Summary", f"B{r}") == first
+    assert recalc(path, {("Summary", f"B{monthly}"): 100.01, ("Summary", f"C{monthly}"): 100.0})(
+        "Summary", f"B{r}") == second
+
+
 def test_editing_a_price_moves_the_totals_exactly(planned: dict[str, tuple[PlanningResult, Path]]) -> None:
     result, path = planned["boutique-aws"]
     container = next(p for p in result.plans if p.strategy == "container-density")

@@ -63,6 +63,8 @@ from planner.strategies import (
     LicenceLine,
 )
 
+# The Summary's "Cheaper strategy" when both plans cost the same to the cent.
+TIE_TEXT = "neither (same cost)"
 PLAN_DATA_SHEET = "_plan_data"
 CHUNK = 30_000
 SHORT = {VM_PER_SERVICE: "VM", CONTAINER_DENSITY: "Containers"}
@@ -669,10 +671,9 @@ def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: lis
         put(ws, r, 1, "Delta", st.subtitle)
         b, c = f"B{monthly_row}", f"C{monthly_row}"
         a_name, b_name = plans[0].strategy, plans[1].strategy
-        if a_name <= b_name:  # ties go to the alphabetically first strategy, as in the terminal summary
-            cheaper = f"=IF({b}<={c},{_xl_text(a_name)},{_xl_text(b_name)})"
-        else:
-            cheaper = f"=IF({c}<={b},{_xl_text(b_name)},{_xl_text(a_name)})"
+        # to the cent, as the terminal says it: a tie names neither (edited prices can make one)
+        cheaper = (f"=IF(ROUND({b}-{c},2)=0,{_xl_text(TIE_TEXT)},"
+                   f"IF({b}<{c},{_xl_text(a_name)},{_xl_text(b_name)}))")
         r += 1
         put(ws, r, 1, "Cheaper strategy", st.label)
         formula(ws, r, 2, cheaper, None, bold=True)
