@@ -232,8 +232,9 @@ def write_fleet_csv(fleet: Fleet, path: Path) -> None:
 
     Columns: service,team,os,arch,cpu,memory,replicas,max_per_host, plus ``note``
     when a service was sized from a limit (``load_fleet`` reads it back as a
-    request) or a LimitRange set one of its requests. DaemonSet overhead has no column and is not written. The file is
-    written to a temporary name and renamed into place.
+    request) or a LimitRange set one of its requests. DaemonSet overhead has no
+    column and is not written. The file is written to a temporary name and
+    renamed into place.
     """
     path = Path(path)
     columns = ["service", "team", "os", "arch", "cpu", "memory", "replicas", "max_per_host"]
@@ -1041,15 +1042,15 @@ class _Reader:
         As the LimitRanger does on admission: the request (the limit when there is none) must be
         at least ``min``; the limit (the request when there is none) at most ``max``.
         """
+        wanted = request if request is not None else limit  # the API server sets a missing request to the limit
+        capped = limit if limit is not None else request
         for lr in self.limit_ranges.get(obj.namespace or "default", []):
-            wanted = request if request is not None else limit
             if r in lr.minimum and wanted is not None and wanted < lr.minimum[r]:
                 part = "requests" if request is not None else "limits"
                 self.problem(obj, f"{where}, resources.{part}.{r}: {_fmt(r, wanted)} is below the min "
                                   f"{_fmt(r, lr.minimum[r])} that {lr.obj.label} ({lr.obj.where}) sets; expected at "
                                   "least the min (Kubernetes rejects such a pod)")
                 return False
-            capped = limit if limit is not None else request
             if r in lr.maximum and capped is not None and capped > lr.maximum[r]:
                 part = "limits" if limit is not None else "requests"
                 self.problem(obj, f"{where}, resources.{part}.{r}: {_fmt(r, capped)} is above the max "
@@ -1160,10 +1161,12 @@ class _Reader:
             self.limit_ranges.setdefault(obj.namespace or "default", []).append(
                 _LimitRange(obj, request, limit, minimum, maximum))
 
-    def request_defaults(self, obj: _Object) -> tuple[str, ...]:
-        """Return which requests of ``obj``'s containers LimitRanges set: ("cpu from LimitRange ns/name", ...)."""
-        found = [f"{f.resource} from {f.limit_range.obj.label}" for f in self.fills if f.obj is obj]
-        return tuple(dict.fromkeys(found))
+    def request_defaults(self) -> dict[int, tuple[str, ...]]:
+        """Return, by id of the workload, which requests LimitRanges set: ("cpu from LimitRange ns/name", ...)."""
+        found: dict[int, dict[str, None]] = {}
+        for f in self.fills:
+            found.setdefault(id(f.obj), {})[f"{f.resource} from {f.limit_range.obj.label}"] = None
+        return {key: tuple(said) for key, said in found.items()}
 
     def limit_range_notes(self, names: dict[int, str]) -> list[str]:
         """Notes on the requests LimitRanges set (which, for how many containers) and the ones no container took."""
@@ -1299,6 +1302,7 @@ class _Reader:
                  else w.obj.name for w in kept]
         clashes = Counter(names)
         names = [f"{n} ({w.obj.kind})" if clashes[n] > 1 else n for n, w in zip(names, kept)]
+        defaulted = self.request_defaults()
         services = [
             Service(
                 name=name,
@@ -1312,7 +1316,7 @@ class _Reader:
                 row=w.obj.where.line,
                 origin=self.origin(w.obj.where),
                 sized_from_limit=tuple(w.size.from_limit),
-                request_defaults=self.request_defaults(w.obj),
+                request_defaults=defaulted.get(id(w.obj), ()),
             )
             for name, w in zip(names, kept)
         ]

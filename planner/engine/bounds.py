@@ -361,8 +361,8 @@ def aggregate_mip_bound(
 
     Any plan has a whole number of hosts of each type, of licensed hosts, and of hosts
     licensed with each edition (``whole_editions``; on-prem, 40 services with Windows and
-    RHEL VMs: +2.4 %), so it is still a relaxation of the plan problem, but, unlike the LP, it cannot buy 0.7 of a
-    host: where reservations, per-host fees or spread make small hosts dear, the bound
+    RHEL VMs: +2.4 %), so it is still a relaxation of the plan problem, but, unlike the
+    LP, it cannot buy 0.7 of a host: where reservations, per-host fees or spread make small hosts dear, the bound
     rises (on-prem VMs, 1,000 replicas: +0.5 %). Replicas stay fractional (y), which
     keeps it a small MIP. The dual bound HiGHS proves by the time limit is valid even
     when the MIP does not close.
