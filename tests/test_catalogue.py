@@ -190,6 +190,42 @@ def test_yaml_syntax_error_gives_line_and_column() -> None:
     assert re.search(r"line 8, column \d+: YAML syntax error", message), message
 
 
+# Documents the libyaml-based reader must read exactly as the pure-Python one (data, the line of
+# every key, or the same error): number forms, anchors and merges, tags, dates, line breaks.
+_READER_CASES = [
+    "a: 1:30\nb: 010\nc: 0x10\nd: 0b11\ne: .inf\nf: 1_000\ni: 1e3\nj: 1.0e+3\nk: yes\nl: ~\n",
+    "a: 2026-02-29\n", "a: 2026-07-20T13:44:30Z\nb: 2026-01-01\n",
+    "a: &x {p: 1}\nb: *x\nc:\n  <<: *x\n  q: 2\n", "a: &a [*a]\n", "a: *undefined\n",
+    "a: 1\na: 2\n", "[a, b]: 1\n", "- 1\n- 2\n", "", "a: !custom 3\n", "a: !!python/object:os.system x\n",
+    "a: [1, 2\n", "a: 'x\n", "a: 1\n b: 2\n", "a: \x07\n", "a: \x00\n", "\ufeffa: 1\n", "a: @x\n",
+    "---\na: 1\n---\nb: 2\n", "%YAML 1.1\n---\na: 1\n", "a: " + "9" * 5000 + "\n",
+    "a: 1\r\nb: 2\r\nc: [1,\r\n 2]\r\n", "a: 1\rb: 2\r", "a: 1\x85b: 2\n", "a: x\u2028y\nb: 2\n",
+    "a: |\n  text\n  more\nb: >-\n  folded\n  line\n", "? complex\n: 2\n", "a: \"\\u00e9\\x41\"\n",
+]
+
+
+@pytest.mark.parametrize("text", _READER_CASES)
+def test_the_fast_yaml_reader_reads_as_the_pure_python_one(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner.catalogue import load
+
+    def outcome() -> tuple[str, object]:
+        try:
+            return "read", load._parse_yaml(text, Path("x.yaml"))
+        except InputError as err:
+            return "refused", str(err)
+
+    fast = outcome()
+    monkeypatch.setattr(load, "_CatalogueFastLoader", load._CatalogueLoader)
+    assert repr(fast) == repr(outcome())
+
+
+def test_a_control_character_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "bell.yaml"
+    path.write_text("name: x\ncurrency: USD\ndescription: ring\x07\n")
+    message = load_error(path)
+    assert "line 3: character U+0007 (a control character) is not allowed in YAML" in message, message
+
+
 def test_python_tag_is_refused_not_executed(tmp_path: Path) -> None:
     marker = tmp_path / "executed"
     path = tmp_path / "evil.yaml"
