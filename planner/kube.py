@@ -33,7 +33,8 @@ What becomes what:
   containers, and the LimitRanges no container took a default from. A default
   limit below a container's request is refused (Kubernetes rejects such a pod),
   as are two LimitRanges of one namespace that give a container different
-  defaults (Kubernetes applies either, which one is not defined).
+  defaults (Kubernetes applies either, which one is not defined), and containers
+  a LimitRange's ``min``, ``max`` or ``maxLimitRequestRatio`` rejects.
 - A workload whose total is 0 for cpu or memory, or that runs 0 replicas, is
   skipped and listed in a note.
 - DaemonSets become per-node overhead (``Fleet.daemonset_vcpu``,
@@ -322,6 +323,11 @@ def _fmt(resource: str, amount: int) -> str:
     return _format_memory_exact(amount / 2**30) if amount else "0"
 
 
+def _ratio(thousandths: int) -> str:
+    """A maxLimitRequestRatio for a message: 2000 -> '2', 1500 -> '1.5'."""
+    return f"{thousandths / 1000:g}"
+
+
 def _show(value: Any) -> str:
     """Describe ``value`` for a message: short, whatever it is (a whole CSV file read as YAML, a 4000-digit number)."""
     if isinstance(value, str):
@@ -401,6 +407,8 @@ class _LimitRange:
     limit: dict[str, tuple[int, str]]  # resource -> (default limit, the field it comes from)
     minimum: dict[str, int] = field(default_factory=dict)  # resource -> min (a request below: the pod is rejected)
     maximum: dict[str, int] = field(default_factory=dict)  # resource -> max (a limit above: the pod is rejected)
+    # resource -> maxLimitRequestRatio, in thousandths (a limit more than that many times the request: rejected)
+    ratio: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -1057,6 +1065,39 @@ class _Reader:
                                   f"{_fmt(r, lr.maximum[r])} that {lr.obj.label} ({lr.obj.where}) sets; expected at "
                                   "most the max (Kubernetes rejects such a pod)")
                 return False
+            if r in lr.ratio and not self.within_ratio(obj, where, r, wanted, limit, lr):
+                return False
+        return True
+
+    def within_ratio(self, obj: _Object, where: str, r: str, request: int | None, limit: int | None,
+                     lr: _LimitRange) -> bool:
+        """Return False (after recording a problem) when ``lr``'s maxLimitRequestRatio rejects this container.
+
+        As the LimitRanger checks it, after the defaults: the container needs a request and a
+        limit (its own, or the namespace's default limit), and limit / request at most the ratio.
+        """
+        defaulted = None
+        if limit is None:
+            defaulted = next((other for other in self.limit_ranges.get(obj.namespace or "default", [])
+                              if r in other.limit), None)
+            limit = None if defaulted is None else defaulted.limit[r][0]
+        allowed = _ratio(lr.ratio[r])
+        rule = f"the maxLimitRequestRatio {allowed} that {lr.obj.label} ({lr.obj.where}) sets"
+        if not request or not limit:
+            missing = "request" if not request else "limit"
+            self.problem(obj, f"{where}, resources: no {r} {missing} (or 0), but {rule} needs one; expected a {r} "
+                              f"request and limit (Kubernetes rejects such a pod)")
+            return False
+        if limit * 1000 > lr.ratio[r] * request:
+            if defaulted is None:
+                what = f"resources.limits.{r}: {_fmt(r, limit)}"
+            else:
+                what = (f"resources.limits.{r}: not given, so the default limit {_fmt(r, limit)} that "
+                        f"{defaulted.obj.label} sets,")
+            self.problem(obj, f"{where}, {what} is {limit / request:.4g} times the request {_fmt(r, request)}, "
+                              f"above {rule}; expected a limit at most {allowed} times the request (Kubernetes "
+                              "rejects such a pod)")
+            return False
         return True
 
     def default_request(self, obj: _Object, where: str, resource: str) -> _LimitRange | None:
@@ -1114,6 +1155,7 @@ class _Reader:
         limit: dict[str, tuple[int, str]] = {}
         minimum: dict[str, int] = {}
         maximum: dict[str, int] = {}
+        ratio: dict[str, int] = {}
         for index, item in enumerate(items):
             at = f"spec.limits[{index}]"
             if not isinstance(item, dict):
@@ -1157,9 +1199,26 @@ class _Reader:
                     self.problem(obj, f"{at}: default {r} request {_fmt(r, low[0])} ({low[1]}) is below the min "
                                       f"{_fmt(r, minimum[r])}; expected a default request >= min (Kubernetes "
                                       "refuses such a LimitRange)")
+            given = item.get("maxLimitRequestRatio") or {}
+            if not isinstance(given, dict):
+                self.problem(obj, f"{at}.maxLimitRequestRatio is {_show(given)}; expected a mapping of cpu and memory")
+                continue
+            for r in _RESOURCES:
+                if r not in given:
+                    continue
+                try:
+                    thousandths = _millicores(given[r])  # a plain quantity: "2" is 2000 thousandths, "1500m" 1500
+                except UnitError as err:
+                    self.problem(obj, f"{at}.maxLimitRequestRatio.{r}: {err.found}; expected {err.expected}")
+                    continue
+                if thousandths < 1000:
+                    self.problem(obj, f"{at}.maxLimitRequestRatio.{r}: {_ratio(thousandths)} is below 1; expected a "
+                                      "ratio of at least 1 (Kubernetes refuses such a LimitRange)")
+                    continue
+                ratio[r] = thousandths
         if len(self.problems) == before:
             self.limit_ranges.setdefault(obj.namespace or "default", []).append(
-                _LimitRange(obj, request, limit, minimum, maximum))
+                _LimitRange(obj, request, limit, minimum, maximum, ratio))
 
     def request_defaults(self) -> dict[int, tuple[str, ...]]:
         """Return, by id of the workload, which requests LimitRanges set: ("cpu from LimitRange ns/name", ...)."""

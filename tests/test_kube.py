@@ -849,6 +849,33 @@ def test_containers_a_limitrange_min_or_max_rejects_are_reported(tmp_path: Path)
                                 "expected a default limit <= max (Kubernetes refuses such a LimitRange)")
 
 
+def test_containers_a_limitrange_max_limit_request_ratio_rejects_are_reported(tmp_path: Path) -> None:
+    # The LimitRanger checks limit / request after filling the defaults; such pods never run.
+    path = write(tmp_path, limit_range("ratio", "shop", maxLimitRequestRatio={"cpu": "2", "memory": "1500m"},
+                                       default={"cpu": "1"})
+                 + bare("fine", "shop", containers="[{name: main, resources: {requests: {cpu: 500m, memory: 1Gi}, "
+                                                   "limits: {cpu: 1, memory: 1536Mi}}}]")
+                 + bare("wide", "shop", containers="[{name: main, resources: {requests: {cpu: 250m}, "
+                                                   "limits: {cpu: 1}}}]")
+                 + bare("defaulted", "shop", containers="[{name: main, resources: {requests: {cpu: 400m}}}]")
+                 + bare("unlimited", "shop", containers="[{name: main, resources: {requests: {memory: 1Gi}}}]")
+                 + bare("free", "elsewhere", containers="[{name: main, resources: {requests: {cpu: 10m}, "
+                                                        "limits: {cpu: 8}}}]")
+                 + limit_range("low", "ops", maxLimitRequestRatio={"cpu": "500m"}))
+    problems = problems_of(path)
+    assert len(problems) == 4, problems
+    assert problems[0].startswith(f"{path}, document 3 (line 20), Deployment shop/wide: container main, "
+                                  "resources.limits.cpu: 1 is 4 times the request 250m, above the "
+                                  "maxLimitRequestRatio 2 that LimitRange shop/ratio")
+    assert problems[0].endswith("expected a limit at most 2 times the request (Kubernetes rejects such a pod)")
+    assert ("Deployment shop/defaulted: container main, resources.limits.cpu: not given, so the default limit 1 "
+            "that LimitRange shop/ratio sets, is 2.5 times the request 400m") in problems[1]
+    assert ("Deployment shop/unlimited: container main, resources: no memory limit (or 0), but the "
+            "maxLimitRequestRatio 1.5 that LimitRange shop/ratio") in problems[2]
+    assert problems[3].endswith("LimitRange ops/low: spec.limits[1].maxLimitRequestRatio.cpu: 0.5 is below 1; "
+                                "expected a ratio of at least 1 (Kubernetes refuses such a LimitRange)")
+
+
 def test_limitranges_that_disagree_or_that_kubernetes_refuses_are_reported(tmp_path: Path) -> None:
     path = write(tmp_path, limit_range("a", "shop", defaultRequest={"cpu": "100m"})
                  + limit_range("b", "shop", default={"cpu": "200m", "memory": "64Mi"})
