@@ -239,6 +239,11 @@ def burstable_notes(bases: Iterable[InstanceType | HostModel]) -> list[str]:
     return notes
 
 
+# VM settings that only on-prem hypervisor hosts use (a cloud VM is an instance).
+ONPREM_VM_KEYS = ("vcpu_step", "memory_step_gib", "min_vcpu", "min_memory_gib", "sizes", "cpu_overcommit",
+                  "hypervisor_memory", "hypervisor_reserved_cores", "max_vms_per_host")
+
+
 def vm_size(service: Service, catalogue: Catalogue) -> tuple[float, float]:
     """Return (vCPU, GiB) of the VM one replica needs: request + guest OS footprint, rounded."""
     vm = catalogue.overheads.vm
@@ -450,6 +455,11 @@ def build_vm_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: str, term
                                         _group_options(catalogue, guest.get(os_name, []), machine, os_name, term,
                                                        per_instance=True)))
         notes += burstable_notes(_bases(catalogue, strat.hosts))
+        unused = [key for key in ONPREM_VM_KEYS if key in vm.model_fields_set]
+        if unused:
+            notes.append(f"not used on a cloud catalogue: overheads.vm {', '.join(unused)} (on-prem VM sizing and "
+                         "hypervisor hosts; here each VM is the cheapest instance type that holds its request and "
+                         "guest OS footprint)")
     else:
         known = {LINUX} | set(guest)
         errors = _os_errors(fleet, known, f"{catalogue_path} (strategies.vm-per-service.guest_os)")

@@ -29,6 +29,12 @@ BOUTIQUE = ROOT / "fleets" / "online-boutique.csv"
 M7I = "{name: m7i.large, vcpu: 2, memory_gib: 8, max_pods: 29, price: {amount: 0.1008, per: hour, "
 COLO = "colocation_per_kw: {amount: 196, per: month, source: encor-colo}"
 OVERCOMMIT = "    cpu_overcommit: 4\n"
+STEPS = "    vcpu_step: 1\n    memory_step_gib: 0.5\n    min_vcpu: 1\n    min_memory_gib: 1\n"
+
+
+def with_menu(tmp_path: Path, sizes: str) -> Path:
+    """The on-prem catalogue with a VM size menu in place of its sizing steps."""
+    return variant(tmp_path, ONPREM, STEPS, f"    sizes: {sizes}\n")
 
 
 def electricity(pue: str) -> str:
@@ -150,8 +156,25 @@ def test_licence_line_without_undiscounted_price_undoes_the_discount() -> None:
 # --------------------------------------------------------------------------- 3. the VM size menu is binding
 
 
-def test_vm_that_fits_no_menu_size_is_unplaceable(tmp_path: Path) -> None:
+def test_vm_sizing_steps_next_to_a_size_menu_are_refused(tmp_path: Path) -> None:
+    # The menu replaces the steps and minimums: a min_vcpu of 4 beside it would be silently ignored.
     path = variant(tmp_path, ONPREM, OVERCOMMIT, OVERCOMMIT + "    sizes: [{vcpu: 1, memory_gib: 1}]\n")
+    message = load_error(path)
+    for key in ("vcpu_step", "memory_step_gib", "min_vcpu", "min_memory_gib"):
+        assert (f"overheads.vm.{key}: given with sizes, which replace the steps and minimums (a VM takes the "
+                f"smallest menu size that holds it), so {key} would be ignored") in message, message
+
+
+def test_onprem_vm_settings_in_a_cloud_catalogue_are_noted_as_unused(tmp_path: Path) -> None:
+    path = variant(tmp_path, AWS, "  vm:\n", "  vm:\n    min_vcpu: 3\n    cpu_overcommit: 2\n")
+    notes = build_vm_model(load_fleet(BOUTIQUE), load_catalogue(path), str(path)).notes
+    assert any(n.startswith("not used on a cloud catalogue: overheads.vm min_vcpu, cpu_overcommit") for n in notes), notes
+    assert not any("not used on a cloud" in n for n in build_vm_model(load_fleet(BOUTIQUE), load_catalogue(AWS),
+                                                                       str(AWS)).notes)
+
+
+def test_vm_that_fits_no_menu_size_is_unplaceable(tmp_path: Path) -> None:
+    path = with_menu(tmp_path, "[{vcpu: 1, memory_gib: 1}]")
     catalogue = load_catalogue(path)
     with pytest.raises(InfeasibleError) as info:
         build_vm_model(load_fleet(MIXED), catalogue, str(path))
@@ -162,8 +185,7 @@ def test_vm_that_fits_no_menu_size_is_unplaceable(tmp_path: Path) -> None:
 
 
 def test_vm_menu_misfit_exits_2_through_the_cli(tmp_path: Path) -> None:
-    path = variant(tmp_path, ONPREM, OVERCOMMIT,
-                   OVERCOMMIT + "    sizes: [{vcpu: 8, memory_gib: 2}, {vcpu: 1, memory_gib: 4}]\n")
+    path = with_menu(tmp_path, "[{vcpu: 8, memory_gib: 2}, {vcpu: 1, memory_gib: 4}]")
     out = tmp_path / "x.xlsx"
     result = CliRunner().invoke(app, [str(MIXED), "--pricing", str(path), "--time-limit", "5", "--out", str(out)])
     assert result.exit_code == 2, result.output
@@ -175,14 +197,13 @@ def test_vm_menu_misfit_exits_2_through_the_cli(tmp_path: Path) -> None:
 
 
 def test_vm_menu_that_fits_every_service_is_used(tmp_path: Path) -> None:
-    path = variant(tmp_path, ONPREM, OVERCOMMIT,
-                   OVERCOMMIT + "    sizes: [{vcpu: 2, memory_gib: 4}, {vcpu: 4, memory_gib: 32}]\n")
+    path = with_menu(tmp_path, "[{vcpu: 2, memory_gib: 4}, {vcpu: 4, memory_gib: 32}]")
     model = build_vm_model(load_fleet(MIXED), load_catalogue(path), str(path))
     assert {(s.size_vcpu, s.size_memory_gib) for s in model.shapes.values()} <= {(2, 4), (4, 32)}
 
 
 def test_empty_vm_size_menu_is_refused(tmp_path: Path) -> None:
-    path = variant(tmp_path, ONPREM, OVERCOMMIT, OVERCOMMIT + "    sizes: []\n")
+    path = with_menu(tmp_path, "[]")
     message = load_error(path)
     assert f"line {line_of(path, 'sizes: []')}, overheads.vm.sizes: got an empty list; expected at least one size" \
         in message

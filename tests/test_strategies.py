@@ -57,6 +57,23 @@ def test_container_mode_pools_fees_and_allocatable():
         {"small (windows)", "large (windows)"})
 
 
+def test_a_per_vcpu_fee_is_charged_on_every_host_by_its_vcpus():
+    """README: a per-host fee with unit vcpu counts the instance's vCPUs (a monitoring agent at 1 a vCPU-month)."""
+    fleet = make_fleet(make_service("web", 0.5, 1, 3))
+    cat = cloud_catalogue()
+    monitor = {"name": "monitor", "product": "monitoring", "role": "fee", "unit": "vcpu",
+               "price": {"amount": 1, "per": "month", "source": "test"}}
+    cat = cat.model_copy(update={
+        "licences": [*cat.licences, type(cat.licences[0]).model_validate(monitor)],
+        "strategies": cat.strategies.model_copy(update={
+            "container_density": cat.strategies.container_density.model_copy(update={"fees": ["eks", "monitor"]})}),
+    })
+    model = build_container_model(fleet, cat, "cat.yaml")
+    assert model.problem.fixed_plan_cost == pytest.approx(73.0)  # the cluster fee only
+    assert model.offer("small").fixed_cost == pytest.approx(73.0 + 2.0)  # 2 vCPUs
+    assert model.offer("large").fixed_cost - 4 * 73.0 == pytest.approx(8.0)  # 8 vCPUs
+
+
 def test_onprem_vm_host_cost_and_guest_licence_options():
     """h2x12: 18000/60 = 300 hardware; 0.5 kW x 200 = 100 power; VVF 32 cores x 10 = 320."""
     fleet = make_fleet(make_service("iis", 1, 2, 5, os="windows", max_per_host=5))

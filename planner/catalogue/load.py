@@ -679,6 +679,7 @@ def check_catalogue(catalogue: Catalogue, *, today: dt.date | None = None) -> li
     found += _check_os_names(catalogue)
     found += _check_node_pools(catalogue)
     found += _check_cloud_hypervisor(catalogue)
+    found += _check_vm_menu(catalogue)
     found += _check_commitments(catalogue)
     found += _check_figures(catalogue)
     return found
@@ -887,9 +888,9 @@ def _check_licences(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
     found: list[tuple[YamlPath, str]] = []
     for index, licence in enumerate(catalogue.licences):
         loc: YamlPath = ("licences", index, "unit")
-        if licence.role == "fee" and licence.unit in ("vm", "vcpu"):
-            found.append((loc, f"got '{licence.unit}'; a fee is charged per cluster or per host: expected unit: "
-                               "cluster, host, socket, socket_pair or physical_core"))
+        if licence.role == "fee" and licence.unit == "vm":
+            found.append((loc, "got 'vm'; a fee is charged per cluster or per host: expected unit: "
+                               "cluster, host, socket, socket_pair, physical_core or vcpu"))
         if licence.role == "hypervisor" and licence.unit == "vm":
             found.append((loc, "got 'vm'; a hypervisor licence is counted per host (it would be billed once per "
                                "host, not per VM): expected unit: physical_core, socket, socket_pair, host or vcpu"))
@@ -971,6 +972,20 @@ def _check_cloud_hypervisor(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
              f"got {', '.join(names)}; on a cloud catalogue (instance_types) each VM is an instance on the "
              "provider's hypervisor, so no hypervisor licence is paid (it would be charged once per instance): "
              "expected no hypervisor entry (hypervisor licences are for host_models)")]
+
+
+VM_STEPS = ("vcpu_step", "memory_step_gib", "min_vcpu", "min_memory_gib")
+
+
+def _check_vm_menu(catalogue: Catalogue) -> list[tuple[YamlPath, str]]:
+    """Refuse VM sizing steps or minimums next to a size menu on-prem: the menu replaces them, so they would be ignored."""
+    vm = catalogue.overheads.vm
+    if catalogue.is_cloud or not vm.sizes:
+        return []
+    return [(("overheads", "vm", key),
+             f"given with sizes, which replace the steps and minimums (a VM takes the smallest menu size that holds "
+             f"it), so {key} would be ignored; expected either sizes or the steps ({', '.join(VM_STEPS)})")
+            for key in VM_STEPS if key in vm.model_fields_set]
 
 
 # Container nodes come in these OS pools; pods of any other OS (rhel, ...) run on linux nodes.

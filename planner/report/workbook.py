@@ -35,7 +35,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner import __version__
-from planner.catalogue.schema import Catalogue, Price
+from planner.catalogue.schema import Catalogue, Price, VmOverheads
 from planner.pipeline import PlanningResult
 from planner.plans import Plan, PlannedHost
 from planner.price_refs import resolve
@@ -503,18 +503,11 @@ def _assumptions_sheet(wb: Workbook, st: Styles, result: PlanningResult) -> None
     rows += _burstable_rows(cat)
     for os_name, fp in sorted(ov.vm.guest_os.items()):
         rows.append((f"VM guest OS footprint: {os_name}", f"{fp.vcpu:g} vCPU, {fp.memory_gib:g} GiB per VM"))
-    if ov.vm.sizes:
-        rows.append(("VM sizes (menu)", ", ".join(f"{s.vcpu:g} vCPU/{s.memory_gib:g} GiB" for s in ov.vm.sizes)))
+    if cat.is_cloud:
+        rows.append(("VM sizing (cloud)", "each VM is the cheapest instance type that holds its request plus the "
+                                          "guest OS footprint"))
     else:
-        rows.append(("VM sizing steps (on-prem)", f"{ov.vm.vcpu_step:g} vCPU, {ov.vm.memory_step_gib:g} GiB; "
-                                                  f"minimum {ov.vm.min_vcpu:g} vCPU, {ov.vm.min_memory_gib:g} GiB"))
-    rows.append(("CPU overcommit (vCPU per hardware thread)", ov.vm.cpu_overcommit))
-    hm = ov.vm.hypervisor_memory
-    rows.append(("Hypervisor memory", f"{hm.per_host_gib:g} GiB per host + {hm.per_vm_mib:g} MiB per VM + "
-                                      f"{hm.per_vm_vcpu_mib:g} MiB per VM vCPU + {hm.per_vm_memory_fraction:.1%} "
-                                      "of VM memory"))
-    rows.append(("Hypervisor reserved cores", ov.vm.hypervisor_reserved_cores))
-    rows.append(("Max VMs per host", ov.vm.max_vms_per_host or "no limit"))
+        rows += _onprem_vm_rows(ov.vm)
     nr = ov.container.node_reservation
     formula_text = {
         "eks": "EKS: CPU 6 % of core 1, 1 % of core 2, 0.5 % of cores 3-4, 0.25 % above; "
@@ -581,6 +574,25 @@ def _assumptions_sheet(wb: Workbook, st: Styles, result: PlanningResult) -> None
             r += 1
             put(ws, r, 1, n)
     autowidth(ws, {1: 58, 2: 40}, header_row=None)
+
+
+
+def _onprem_vm_rows(vm: VmOverheads) -> list[tuple[str, Any] | str]:
+    """Assumptions rows on how replicas become VMs on hypervisor hosts (on-prem catalogues)."""
+    rows: list[tuple[str, Any] | str] = []
+    if vm.sizes:
+        rows.append(("VM sizes (menu)", ", ".join(f"{s.vcpu:g} vCPU/{s.memory_gib:g} GiB" for s in vm.sizes)))
+    else:
+        rows.append(("VM sizing steps", f"{vm.vcpu_step:g} vCPU, {vm.memory_step_gib:g} GiB; "
+                                                  f"minimum {vm.min_vcpu:g} vCPU, {vm.min_memory_gib:g} GiB"))
+    rows.append(("CPU overcommit (vCPU per hardware thread)", vm.cpu_overcommit))
+    hm = vm.hypervisor_memory
+    rows.append(("Hypervisor memory", f"{hm.per_host_gib:g} GiB per host + {hm.per_vm_mib:g} MiB per VM + "
+                                      f"{hm.per_vm_vcpu_mib:g} MiB per VM vCPU + {hm.per_vm_memory_fraction:.1%} "
+                                      "of VM memory"))
+    rows.append(("Hypervisor reserved cores", vm.hypervisor_reserved_cores))
+    rows.append(("Max VMs per host", vm.max_vms_per_host or "no limit"))
+    return rows
 
 
 def _summary_sheet(ws: Worksheet, st: Styles, result: PlanningResult, cells: list[_PlanCells],
