@@ -108,17 +108,22 @@ def _licensed_note(spare: HostLoad) -> str:
 def with_spares(model: StrategyModel, packing: Packing, count: int, gap_target: float) -> Packing:
     """Return the packing with spare hosts added, its cost, a still-valid lower bound and status.
 
-    Bound: removing the N dearest hosts of a resilient plan leaves a feasible plan, so a
-    resilient plan costs at least (bound without spares) + N x the cheapest host type of
-    some pool; the pool with the largest such figure is used.
+    Bound: a replica never leaves its pool, so a resilient plan survives N failures in each
+    of its pools at once; taking N hosts out of every pool the fleet uses leaves a feasible
+    plan. A resilient plan therefore costs at least (bound without spares) + the sum over
+    those pools of N x the pool's cheapest host type.
     """
     spares, notes = spare_hosts(model, packing, count)
     if not spares:
         return replace(packing, notes=packing.notes + tuple(notes))
     hosts = tuple(packing.hosts) + tuple(spares)
     cost = packing_cost(model.problem, hosts)
-    used_pools = {model.offer(h.host_type).pool for h in packing.hosts}
-    extra = max(min(o.fixed_cost for o in model.offers if o.pool == p) for p in used_pools) * count
+    # pools every plan uses: those holding some replica that no other pool may take
+    pool_of = {o.name: o.pool for o in model.offers}
+    used_pools = {next(iter(pools)) for pools in ({pool_of[t] for t in item.compatible if t in pool_of}
+                                                   for item in model.problem.items if item.count > 0)
+                  if len(pools) == 1}
+    extra = sum(min(o.fixed_cost for o in model.offers if o.pool == p) for p in used_pools) * count
     bound = min(cost, packing.lower_bound + extra)
     status = status_for(cost, bound, gap_target)
     return replace(packing, hosts=hosts, cost=cost, lower_bound=bound, status=status,

@@ -120,6 +120,18 @@ def test_with_one_spare_any_single_host_can_fail(build, catalogue):
         assert problems == [], (host.id, problems)
 
 
+def test_the_spare_bound_counts_every_pool_a_replica_cannot_leave():
+    """Linux and Windows node pools each survive a failure on their own, so a resilient plan pays at
+    least one more host in each: the bound adds the cheapest host of both pools, not of one."""
+    catalogue = cloud_catalogue()
+    model = build_container_model(FLEET, catalogue, "cat.yaml")
+    packing = solve_packing(model.problem, SolveOptions(time_limit=10))
+    cheapest = {pool: min(o.fixed_cost for o in model.offers if o.pool == pool) for pool in ("linux", "windows")}
+    resilient = with_spares(model, packing, 1, 0.001)
+    assert resilient.lower_bound == pytest.approx(min(resilient.cost, packing.lower_bound + sum(cheapest.values())))
+    assert resilient.lower_bound > packing.lower_bound + max(cheapest.values())
+
+
 def test_a_vm_spare_is_licensed_for_the_guests_it_takes_over():
     """Windows guest licences belong to the physical host: after any one host fails and its VMs
     move to the spare, the spare's licence lines must already cover them (the checker recomputes
