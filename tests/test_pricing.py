@@ -108,6 +108,19 @@ def test_perpetual_needs_amortisation_and_once():
         licence(payment="subscription", price=price(3600, "once"))
 
 
+def test_a_host_is_bought_and_amortised_or_leased():
+    """purchase per: once is spread over amortisation_months; a lease per month needs none (and refuses one)."""
+    leased = HostModel(name="h", sockets=1, cores_per_socket=8, memory_gib=64, purchase=price(300, "month"),
+                       power_watts=0)
+    assert monthly_amount(leased.purchase, leased.amortisation_months) == pytest.approx(300.0)
+    with pytest.raises(ValueError, match="only for a purchase with per: once"):
+        HostModel(name="h", sockets=1, cores_per_socket=8, memory_gib=64, purchase=price(300, "month"),
+                  amortisation_months=60, power_watts=0)
+    with pytest.raises(ValueError, match="needs amortisation_months"):
+        HostModel(name="h", sockets=1, cores_per_socket=8, memory_gib=64, purchase=price(18000, "once"),
+                  power_watts=0)
+
+
 def test_power_colocation_and_energy():
     """500 W at 196 per kW-month = 98; 500 W x 730 h x 0.12 x PUE 1.5 = 65.7."""
     host = HostModel(name="h", sockets=2, cores_per_socket=16, memory_gib=512, purchase=price(20000, "once"),

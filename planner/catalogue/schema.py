@@ -183,12 +183,21 @@ class HostModel(Strict):
     cores_per_socket: int = Field(ge=1, le=MAX_CORES_PER_SOCKET)
     threads_per_core: int = Field(default=1, ge=1, le=8)
     memory_gib: float = Field(gt=0, le=MAX_MEMORY_GIB)
-    purchase: UnitPrice
-    amortisation_months: int = Field(ge=1, le=MAX_MONTHS)
+    purchase: UnitPrice  # per: once (bought, spread over amortisation_months), or a lease per month/year
+    amortisation_months: int | None = Field(default=None, ge=1, le=MAX_MONTHS)
     power_watts: float = Field(ge=0, le=MAX_POWER_WATTS)
     support: UnitPrice | None = None  # support contract, rack space, per host
     max_pods: int | None = Field(default=None, ge=1, le=MAX_PODS)
     arch: Arch = "x86_64"
+
+    @model_validator(mode="after")
+    def _amortised_only_when_bought(self) -> HostModel:
+        if self.purchase.per == "once" and self.amortisation_months is None:
+            raise ValueError("a purchase with per: once needs amortisation_months (the months it is spread over)")
+        if self.purchase.per != "once" and self.amortisation_months is not None:
+            raise ValueError(f"amortisation_months is only for a purchase with per: once; this one is paid per "
+                             f"{self.purchase.per} (a lease), so it would be ignored")
+        return self
 
     @property
     def physical_cores(self) -> int:
