@@ -23,6 +23,10 @@ from planner.strategies import STRATEGIES, StrategyModel, build_container_model,
 Progress = Callable[[str, str, float, float | None, float | None], None]
 
 
+# Monthly difference at or below which neither strategy is cheaper (half a cent).
+TIE_TOLERANCE = 0.005
+
+
 @dataclass(frozen=True)
 class PlanOptions:
     """How to plan: solver, per-strategy time limit (s), relative gap target."""
@@ -45,6 +49,11 @@ class Delta:
     absolute: float
     percent: float
     cheaper: str
+
+    @property
+    def tie(self) -> bool:
+        """True when the two cost the same to the cent: ``cheaper`` then names one only by name order."""
+        return self.absolute <= TIE_TOLERANCE
 
 
 @dataclass(frozen=True)

@@ -138,11 +138,15 @@ def test_a_tie_is_not_reported_as_one_strategy_cheaper_by_zero(tmp_path: Path):
         "facility:\n  colocation_per_kw: {amount: 150, per: month, source: s}\n")
     fleet = tmp_path / "f.csv"
     fleet.write_text("service,cpu,memory,replicas,max_per_host\nweb,500m,1Gi,3,1\nsmall,100m,100Mi,5,5\n")
-    result = plan(fleet, "-p", catalogue, "--out", tmp_path / "x.xlsx", "--time-limit", "5")
+    result = plan(fleet, "-p", catalogue, "--out", tmp_path / "x.xlsx", "--time-limit", "5",
+                  "--json", tmp_path / "x.json")
     assert result.exit_code == 0, result.output
     assert "cheaper by" not in result.output, result.output
     assert ("neither strategy is cheaper: vm-per-service and container-density cost GBP 435.00 per month each"
             in " ".join(result.output.split())), result.output
+    delta = json.loads((tmp_path / "x.json").read_text())["delta"]
+    assert delta["tie"] is True and delta["absolute"] == 0.0  # "cheaper" keeps the contract's values
+    assert delta["cheaper"] in ("vm-per-service", "container-density")
 
 
 def test_one_service_and_one_replica_are_counted_in_the_singular(tmp_path: Path):

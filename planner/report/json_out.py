@@ -76,7 +76,9 @@ def result_dict(result: PlanningResult) -> dict[str, Any]:
                       "as_of": result.catalogue.as_of.isoformat()},
         "plans": [_plan_dict(p, m) for p, m in zip(result.plans, result.models, strict=True)],
         "delta": None if delta is None else
-        {"absolute": delta.absolute, "percent": delta.percent, "cheaper": delta.cheaper},
+        # "cheaper" always names a strategy (the contract's values); "tie" says when neither is (to the cent)
+        {"absolute": delta.absolute, "percent": delta.percent, "cheaper": delta.cheaper,
+         "tie": delta.tie},
         "unverified_prices": [
             {"ref": p.ref, "amount": p.amount, "unit": p.unit, "source": p.source_title,
              "as_of": p.as_of.isoformat()}

@@ -36,7 +36,7 @@ def render_summary(result: PlanningResult, outputs: list[Path], console: Console
         )
     console.print(table)
     delta = result.delta
-    if delta is not None and delta.absolute <= 0.005:  # a tie: neither is "cheaper by 0.00"
+    if delta is not None and delta.tie:  # neither is "cheaper by 0.00"
         console.print(f"neither strategy is cheaper: {' and '.join(p.strategy for p in result.plans)} cost "
                       f"{money(result.plans[0].total_cost, cur)} per month each")
     elif delta is not None:
