@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from planner import __version__
 from planner.errors import PlannerError
@@ -173,7 +174,7 @@ def plan(
         extra_lines = [*(summary_lines(changes) if changes else []), *(sens.sentences() if sens else []),
                        *(scen.lines() if scen else [])]
     except PlannerError as err:
-        errors.print(f"[bold red]error:[/] {err}", markup=True, highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(err))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
         errors.print("interrupted: nothing written")
@@ -194,7 +195,7 @@ def _with_status(errors: Console, quiet: bool, what: str, work):  # type: ignore
         started = time.monotonic()
 
         def progress(done: int, total: int, label: str) -> None:
-            status.update(f"{what}: {done}/{total} {label} ({time.monotonic() - started:.0f} s)")
+            status.update(f"{what}: {done}/{total} {escape(label)} ({time.monotonic() - started:.0f} s)")
         return work(progress)
 
 
@@ -233,15 +234,15 @@ def convert(
         fleet = load_kubernetes_fleet(manifests, replicas=replicas, team_label=team_label)  # type: ignore[arg-type]
         write_fleet_csv(fleet, to)
     except PlannerError as err:
-        errors.print(f"[bold red]error:[/] {err}", markup=True, highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(err))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     console = Console()
     for note in fleet.notes:
-        console.print(f"[dim]note: {note}[/]")
+        console.print(f"[dim]note: {escape(note)}[/]")
     if fleet.daemonset_pods or fleet.daemonset_os:
         console.print("[yellow]DaemonSet per-node overhead is not kept in the CSV: plan the manifests directly "
                       "to include it[/]")
-    console.print(f"wrote [bold]{to}[/]: {counted(len(fleet.services), 'service')}, "
+    console.print(f"wrote [bold]{escape(str(to))}[/]: {counted(len(fleet.services), 'service')}, "
                   f"{counted(fleet.total_replicas, 'replica')}")
 
 

@@ -149,6 +149,24 @@ def test_a_tie_is_not_reported_as_one_strategy_cheaper_by_zero(tmp_path: Path):
     assert delta["cheaper"] in ("vm-per-service", "container-density")
 
 
+def test_text_that_looks_like_terminal_markup_is_printed_as_written(tmp_path: Path):
+    """Names went through rich markup: '[/]' crashed the run (after the workbook was written), '[bold]' vanished."""
+    fleet = tmp_path / "f.csv"
+    fleet.write_text("service,cpu,memory,replicas,[/x]\n[bold]web,500m,1Gi,2,\na[/],100m,100Mi,1,\n")
+    catalogue = tmp_path / "c.yaml"
+    catalogue.write_text((ROOT / "tests/data/pricing/tiny-cloud.yaml").read_text()
+                         .replace("name: ", "name: Tiny [red]cloud[/] ", 1))
+    out = tmp_path / "x[/b].xlsx"
+    result = plan(fleet, "-p", catalogue, "--out", out, "--time-limit", "5")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "priced with Tiny [red]cloud[/]" in text and "[/x]" in text and f"wrote {out}" in text, text
+    duplicate = tmp_path / "d.csv"
+    duplicate.write_text("service,cpu,memory,replicas\na[/],1,1Gi,1\na[/],1,1Gi,1\n")
+    result = plan(duplicate, "-p", catalogue, "--out", tmp_path / "d.xlsx", "--time-limit", "5")
+    assert result.exit_code == 2 and "'a[/]' already used in row 2" in result.output, result.output
+
+
 def test_one_service_and_one_replica_are_counted_in_the_singular(tmp_path: Path):
     """The summary and convert said '1 services, 1 replicas'."""
     fleet = tmp_path / "one.csv"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from planner.pipeline import PlanningResult
@@ -22,9 +23,9 @@ def render_summary(result: PlanningResult, outputs: list[Path], console: Console
     cur = result.catalogue.currency
     fleet = result.fleet
     console.print(
-        f"[bold]{fleet.name}[/]: {counted(len(fleet.services), 'service')}, "
+        f"[bold]{escape(fleet.name)}[/]: {counted(len(fleet.services), 'service')}, "
         f"{counted(fleet.total_replicas, 'replica')} "
-        f"- priced with [bold]{result.catalogue.name}[/] (as of {result.catalogue.as_of})"
+        f"- priced with [bold]{escape(result.catalogue.name)}[/] (as of {result.catalogue.as_of})"
     )
     table = Table(show_header=True, header_style="bold")
     for col in ("strategy", f"{cur}/month", f"{cur}/year", "hosts", "status", "gap"):
@@ -46,7 +47,7 @@ def render_summary(result: PlanningResult, outputs: list[Path], console: Console
         )
         why = delta_explanation(result)
         if why:
-            console.print(f"why: {why}")
+            console.print(f"why: {escape(why)}")
     opts = result.options
     if opts.commitment != "on-demand":
         for plan in result.plans:
@@ -65,13 +66,13 @@ def render_summary(result: PlanningResult, outputs: list[Path], console: Console
     for plan in result.plans:
         if plan.status != "optimal":
             console.print(f"[yellow]{plan.strategy}: no plan can cost less than {money(plan.lower_bound, cur)} "
-                          f"(gap {plan.gap * 100:.2f} %): {plan.gap_reason}[/]")
+                          f"(gap {plan.gap * 100:.2f} %): {escape(plan.gap_reason)}[/]")
     notes = [*result.notes, *dict.fromkeys(n for p in result.plans for n in p.notes)]
     for note in notes:
-        console.print(f"[dim]note: {note}[/]")
+        console.print(f"[dim]note: {escape(note)}[/]")
     if result.unverified_prices:
         console.print(f"[yellow]{len(result.unverified_prices)} price(s) used are unverified placeholders:[/]")
         for p in result.unverified_prices:
-            console.print(f"[yellow]  - {p.ref}: {p.amount:g} {p.unit} ({p.source_title})[/]")
+            console.print(f"[yellow]  - {escape(f'{p.ref}: {p.amount:g} {p.unit} ({p.source_title})')}[/]")
     for path in outputs:
-        console.print(f"wrote [bold]{path}[/]")
+        console.print(f"wrote [bold]{escape(str(path))}[/]")
