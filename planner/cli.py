@@ -173,8 +173,8 @@ def plan(
         outputs = [path for path, _ in targets]
         extra_lines = [*(summary_lines(changes) if changes else []), *(sens.sentences() if sens else []),
                        *(scen.lines() if scen else [])]
-    except PlannerError as err:
-        errors.print(f"[bold red]error:[/] {escape(str(err))}", markup=True, highlight=False, soft_wrap=True)
+    except (PlannerError, OSError) as err:
+        errors.print(f"[bold red]error:[/] {escape(_describe(err))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
         errors.print("interrupted: nothing written")
@@ -185,6 +185,15 @@ def plan(
     render_summary(result, outputs, console)
     for line in extra_lines:
         console.print(line, markup=False, highlight=False)
+
+
+def _describe(err: PlannerError | OSError) -> str:
+    """The error line: a planner error as it is; an operating-system one with the file it names
+    (a path too long for the file system, a symbolic link that loops)."""
+    if isinstance(err, PlannerError):
+        return str(err)
+    where = f"{err.filename}: " if err.filename is not None else ""
+    return f"{where}{err.strerror or err}; expected a file path this system can open"
 
 
 def _with_status(errors: Console, quiet: bool, what: str, work):  # type: ignore[no-untyped-def]
@@ -233,8 +242,8 @@ def convert(
         check_not_input(to, "--to", [(manifests, "Kubernetes manifests")])
         fleet = load_kubernetes_fleet(manifests, replicas=replicas, team_label=team_label)  # type: ignore[arg-type]
         write_fleet_csv(fleet, to)
-    except PlannerError as err:
-        errors.print(f"[bold red]error:[/] {escape(str(err))}", markup=True, highlight=False, soft_wrap=True)
+    except (PlannerError, OSError) as err:
+        errors.print(f"[bold red]error:[/] {escape(_describe(err))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     console = Console()
     for note in fleet.notes:

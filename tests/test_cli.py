@@ -167,6 +167,29 @@ def test_text_that_looks_like_terminal_markup_is_printed_as_written(tmp_path: Pa
     assert result.exit_code == 2 and "'a[/]' already used in row 2" in result.output, result.output
 
 
+def test_paths_the_system_cannot_open_are_errors_not_tracebacks(tmp_path: Path):
+    """A name longer than the file system takes, and a symbolic link that loops, raised OSError or
+    RuntimeError from Path checks: a traceback and exit 1."""
+    long = tmp_path / ("q" * 300 + ".csv")
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop)
+    fleet, catalogue = ROOT / "fleets/sock-shop.csv", ROOT / "pricing/aws.yaml"
+    for args in ([long, "-p", catalogue], [loop, "-p", catalogue], [fleet, "-p", loop],
+                 [fleet, "-p", catalogue, "--out", tmp_path / ("q" * 300 + ".xlsx")],
+                 [fleet, "-p", catalogue, "--out", tmp_path / "x.xlsx", "--json", loop],
+                 ["convert", long, "--to", tmp_path / "c.csv"], ["convert", loop, "--to", tmp_path / "c.csv"]):
+        if args[0] == "convert":
+            from planner.cli import convert_app
+
+            result = runner.invoke(convert_app, [str(a) for a in args[1:]])
+        else:
+            result = plan(*args, "--time-limit", "5")
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output and "expected a file path this system can open" in result.output, \
+            result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loop.csv"]  # nothing written
+
+
 def test_one_service_and_one_replica_are_counted_in_the_singular(tmp_path: Path):
     """The summary and convert said '1 services, 1 replicas'."""
     fleet = tmp_path / "one.csv"

@@ -59,15 +59,23 @@ def check_writable(path: Path, force: bool, option: str = "--out") -> None:
                            "choose a shorter --out")
 
 
+def _resolved(path: Path) -> Path:
+    """Return the absolute path with links followed; a link that loops is an error naming it."""
+    try:
+        return path.resolve()
+    except RuntimeError:  # Python before 3.13 raises this for a symbolic link loop (3.13: OSError ELOOP)
+        raise PlannerError(f"{path}: a symbolic link that loops; expected a file path this system can open") from None
+
+
 def check_not_input(output: Path, option: str, inputs: list[tuple[Path, str]]) -> None:
     """Fail when an output would replace an input file (even with --force), or land in an input folder.
 
     ``inputs`` are (path, what it is). A folder input is a folder of Kubernetes manifests: a
     JSON or YAML output inside it would be read as a manifest by the next run.
     """
-    target = output.resolve()
+    target = _resolved(output)
     for path, what in inputs:
-        source = path.resolve()
+        source = _resolved(path)
         if target == source:
             raise PlannerError(f"{option} {output} is the {what} this run reads; planner never overwrites its "
                                f"inputs: choose another {option}")
@@ -78,7 +86,7 @@ def check_not_input(output: Path, option: str, inputs: list[tuple[Path, str]]) -
 
 def check_distinct(paths: list[Path]) -> None:
     """Fail when two outputs are the same file, or one would be a folder holding another."""
-    resolved = [p.resolve() for p in paths]
+    resolved = [_resolved(p) for p in paths]
     for i, a in enumerate(resolved):
         for j, b in enumerate(resolved):
             if i < j and a == b:
