@@ -127,6 +127,12 @@ class Baseline:
         return min(self.plans.values(), key=lambda p: (p.total_cost, p.strategy)).strategy
 
 
+# A baseline file is at most this big (a 20,000-replica plan's JSON is about 30 MB), and a
+# workbook's zipped parts unpack to at most this much.
+MAX_BASELINE_BYTES = 256 * 2**20
+MAX_UNPACKED_BYTES = 512 * 2**20
+
+
 def load_baseline(path: Path) -> Baseline:
     """Read a baseline from a planner workbook (.xlsx) or a ``--json`` file; BaselineError when unusable.
 
@@ -136,11 +142,16 @@ def load_baseline(path: Path) -> Baseline:
     if not path.exists():
         raise BaselineError(f"--baseline {path}: no such file; expected a workbook or JSON file written by planner")
     try:
-        with path.open("rb") as handle:
-            is_zip = handle.read(4) == b"PK\x03\x04"  # a workbook is a zip archive, whatever its name
+        with path.open("rb") as handle:  # bounded: /dev/zero must not fill memory
+            raw = handle.read(MAX_BASELINE_BYTES + 1)
+        if len(raw) > MAX_BASELINE_BYTES:
+            raise BaselineError(f"--baseline {path}: larger than {MAX_BASELINE_BYTES // 2**20} MiB; expected a "
+                                "workbook or JSON file written by planner")
+        is_zip = raw[:4] == b"PK\x03\x04"  # a workbook is a zip archive, whatever its name
         if is_zip:
             from planner.report.workbook import read_plan_workbook
 
+            _check_unpacked_size(path)
             data, edits = read_plan_workbook(path)
             if edits:
                 raise BaselineError(
@@ -151,7 +162,7 @@ def load_baseline(path: Path) -> Baseline:
                     + "\n  expected the workbook as planner wrote it (undo the edits), or the plan as JSON "
                       "(plan ... --json PLAN.json), edited there")
         else:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(raw.decode("utf-8"))
     except BaselineError:
         raise
     except (ValueError, KeyError, OSError) as err:
@@ -160,6 +171,17 @@ def load_baseline(path: Path) -> Baseline:
     except Exception as err:  # noqa: BLE001 - a corrupt zip, a non-workbook: say so, do not crash
         raise BaselineError(f"--baseline {path}: not a planner workbook ({type(err).__name__}: {err})") from None
     return baseline_from_dict(data, path)
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook whose parts unpack to more than MAX_UNPACKED_BYTES (a zip bomb fills memory)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise BaselineError(f"--baseline {path}: its parts unpack to {unpacked / 2**20:,.0f} MiB; expected a "
+                            f"workbook written by planner (at most {MAX_UNPACKED_BYTES // 2**20:,} MiB unpacked)")
 
 
 def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baseline:

@@ -232,6 +232,26 @@ def test_a_baseline_is_read_by_its_content_not_its_name(base, tmp_path):
     assert from_book.plans == from_data.plans and set(from_book.plans) == {"vm-per-service", "container-density"}
 
 
+def test_a_baseline_too_big_to_be_a_plan_is_refused_before_it_fills_memory(base, tmp_path, monkeypatch):
+    """--baseline /dev/zero ran out of memory (24 GB); a zip bomb saved as .xlsx reached 3.8 GB."""
+    import planner.replan as replan
+    from planner.report.workbook import write_workbook
+
+    _, _, before, _ = base
+    book = tmp_path / "book.xlsx"
+    write_workbook(before, book)
+    data = write(tmp_path / "data.json", json.dumps(result_dict(before)))
+    monkeypatch.setattr(replan, "MAX_BASELINE_BYTES", data.stat().st_size - 1)
+    with pytest.raises(BaselineError, match="data.json: larger than"):
+        load_baseline(data)
+    monkeypatch.setattr(replan, "MAX_BASELINE_BYTES", 256 * 2**20)
+    monkeypatch.setattr(replan, "MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(BaselineError, match="book.xlsx: its parts unpack to"):
+        load_baseline(book)
+    monkeypatch.setattr(replan, "MAX_UNPACKED_BYTES", 512 * 2**20)
+    assert load_baseline(book).plans == load_baseline(data).plans
+
+
 def test_another_currency_or_fleet_is_a_clear_error(base, tmp_path):
     tmp, fleet, result, baseline = base
     eur = catalogue_copy(tmp_path, "eur", 1.0, currency="EUR")
