@@ -158,6 +158,23 @@ class _LOADER(_BASE_LOADER):  # type: ignore[misc,valid-type]
 _LOADER.add_constructor("tag:yaml.org,2002:value", _LOADER.construct_yaml_str)
 
 
+def _without_base_60(tag: str, pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The YAML 1.1 int or float pattern without its base-60 form: kubectl's YAML reader (go-yaml)
+    reads ``replicas: 1:30`` as the text '1:30', never 90, and refuses it where a number is due."""
+    if tag == "tag:yaml.org,2002:int":
+        return re.compile(r"""^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$""", re.X)
+    if tag == "tag:yaml.org,2002:float":
+        return re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+            |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""", re.X)
+    return pattern
+
+
+_LOADER.yaml_implicit_resolvers = {
+    first: [(tag, _without_base_60(tag, pattern)) for tag, pattern in resolvers]
+    for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+}
+
+
 class _DuplicateKey(ValueError):
     """A JSON object with a key written twice."""
 
@@ -849,7 +866,9 @@ class _Reader:
 
     def whole(self, obj: _Object, key: str, value: Any, minimum: int, maximum: int = MAX_REPLICAS) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int):
-            found = f"{_show(value)} is text (quoted)" if isinstance(value, str) else f"{_show(value)} is not a whole number"
+            found = f"{_show(value)} is not a whole number"
+            if isinstance(value, str):  # "3" quoted, or 1:30 (YAML 1.1 base 60, which kubectl reads as text)
+                found = f"{_show(value)} is text" + (" (quoted)" if value.strip().lstrip("+-").isdigit() else "")
             self.problem(obj, f"{key}: {found}; expected a whole number >= {minimum}")
             return None
         if value < minimum:

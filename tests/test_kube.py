@@ -439,6 +439,19 @@ def test_negative_and_text_replicas(tmp_path: Path) -> None:
     ]
 
 
+def test_base_60_numbers_are_text_as_kubectl_reads_them(tmp_path: Path) -> None:
+    """YAML 1.1 reads replicas: 1:30 as 90 (and cpu: 1:30 as 90 cores); kubectl's go-yaml reads text."""
+    path = write(tmp_path, deployment("a").replace("replicas: 1", "replicas: 1:30")
+                 + "---\n" + deployment("b").replace('cpu: "100m"', "cpu: 1:30")
+                 + "---\n" + deployment("c").replace("replicas: 1", "replicas: 010"))
+    problems = problems_of(path)
+    assert problems == [
+        f"{path}, document 1 (line 1), Deployment a: spec.replicas: '1:30' is text; expected a whole number >= 0",
+        f"{path}, document 2 (line 15), Deployment b: container main, resources.requests.cpu: '1:30' is not a CPU "
+        "size; expected cores (0.5, 2) or millicores (250m)",
+    ], problems  # 010 stays octal 8, as go-yaml reads it
+
+
 def test_request_above_limit(tmp_path: Path) -> None:
     path = write(tmp_path, deployment("a").replace("memory: \"128Mi\"}", "memory: \"128Mi\"}\n          limits: {cpu: 50m}"))
     (problem,) = problems_of(path)
