@@ -45,7 +45,8 @@ What becomes what:
   (a ReplicaSet of a Deployment, the Pods of anything) are skipped and counted,
   as their owner is planned; every other kind is counted in one note.
 - ``os``: ``kubernetes.io/os`` (or ``beta.kubernetes.io/os``) from the pod's
-  nodeSelector or required node affinity, else the pod's ``os.name``, else linux. ``arch``:
+  nodeSelector and required node affinity (In, NotIn, ...; constraints no node meets are
+  refused), else the pod's ``os.name``, else linux. ``arch``:
   ``kubernetes.io/arch`` likewise (amd64 -> x86_64, arm64), else any.
 - ``team``: the namespace, or with ``team_label`` the pod template's (else the
   workload's) label of that name. ``max_per_host`` is always 1.
@@ -125,6 +126,7 @@ _KUSTOMIZE_TRANSFORMS = ("patches", "patchesStrategicMerge", "patchesJson6902", 
 OS_KEYS = ("kubernetes.io/os", "beta.kubernetes.io/os")
 ARCH_KEYS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
 _ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
+_OSES = ("linux", "windows")
 _RESOURCES = ("cpu", "memory")
 # A workload that requests memory but no CPU (or the reverse) still needs a node: its
 # missing request is planned at this floor (the scheduler counts it as 0).
@@ -754,7 +756,7 @@ class _Reader:
             raise InputError(self.sorted_problems(), header=f"{self.path}: {count} problems" if count > 1 else None)
 
         # A DaemonSet pinned to linux or windows nodes (kubernetes.io/os) runs on those nodes only.
-        labels = {id(obj): _node_label(_pod_spec(obj.body), OS_KEYS) or _pod_os(_pod_spec(obj.body))
+        labels = {id(obj): _node_label(_pod_spec(obj.body), OS_KEYS, _OSES) or _pod_os(_pod_spec(obj.body))
                   for obj, _ in daemonsets}
         pinned = {k: v.lower() for k, v in labels.items() if v is not None and v.lower() in ("linux", "windows")}
         everywhere = [(obj, sized) for obj, sized in daemonsets if id(obj) not in pinned]
@@ -891,7 +893,14 @@ class _Reader:
         sized = self.pod_size(obj)
         pod = _pod_spec(obj.body)
         template_labels = _dig(obj.body, "spec", "template", "metadata", "labels")
-        os_value = _node_label(pod, OS_KEYS)
+        for keys, domain, what in ((OS_KEYS, _OSES, "OS"), (ARCH_KEYS, tuple(_ARCH), "architecture")):
+            allowed, unknown = _node_values(pod, keys, domain)
+            if unknown is None and not allowed:
+                self.problem(obj, f"its nodeSelector and required node affinity on {keys[0]} allow no node "
+                                  f"{what} ({' or '.join(domain)} all excluded, or pinned to two at once); expected "
+                                  "constraints some node meets (Kubernetes never schedules such a pod)")
+                return None
+        os_value = _node_label(pod, OS_KEYS, _OSES)
         if os_value is not None and os_value.lower() not in ("linux", "windows"):
             self.problem(obj, f"nodeSelector kubernetes.io/os: {os_value!r}; expected linux or windows (the values "
                               "Kubernetes gives that node label)")
@@ -905,7 +914,7 @@ class _Reader:
                               f"{os_value}; expected the same OS (the kubelet refuses a pod of another OS)")
             return None
         os_name = (os_value or pod_os or "linux").lower()
-        arch_value = _node_label(pod, ARCH_KEYS)
+        arch_value = _node_label(pod, ARCH_KEYS, tuple(_ARCH))
         arch = "any"
         if arch_value is not None:
             if arch_value.lower() not in _ARCH:
@@ -1437,29 +1446,54 @@ def _pod_os(pod: dict[str, Any]) -> str | None:
     return name if name in ("linux", "windows") else None
 
 
-def _node_label(pod: dict[str, Any], keys: tuple[str, ...]) -> str | None:
-    """Return the value the pod pins node label ``keys`` to (nodeSelector or required node affinity)."""
+def _node_values(pod: dict[str, Any], keys: tuple[str, ...], domain: tuple[str, ...]) -> tuple[set[str], str | None]:
+    """Return the values of node label ``keys`` (one label: its current and beta names) that the
+    pod's nodeSelector and required node affinity allow, out of ``domain``; and a nodeSelector
+    value outside ``domain`` (for the caller to refuse), if any.
+
+    The nodeSelector and the affinity must both hold; the affinity's terms are ORed and each
+    term's expressions ANDed (In, NotIn, Exists, DoesNotExist), as the scheduler reads them.
+    """
+    allowed = set(domain)
     selector = pod.get("nodeSelector")
     if isinstance(selector, dict):
         for key in keys:
             if selector.get(key) is not None:
-                return str(selector[key])
+                value = str(selector[key])
+                if value.lower() not in domain:
+                    return allowed, value
+                allowed &= {value.lower()}
     terms = _dig(pod, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution",
                  "nodeSelectorTerms")
-    if not isinstance(terms, list) or not terms:
-        return None
-    pinned: set[str] = set()
-    for term in terms:  # terms are ORed: every term must pin the same single value
-        value = None
-        expressions = term.get("matchExpressions") if isinstance(term, dict) else None
-        for expr in expressions if isinstance(expressions, list) else []:
-            if (isinstance(expr, dict) and expr.get("key") in keys and expr.get("operator") == "In"
-                    and isinstance(expr.get("values"), list) and len(expr["values"]) == 1):
-                value = str(expr["values"][0])
-        if value is None:
-            return None
-        pinned.add(value)
-    return pinned.pop() if len(pinned) == 1 else None
+    if isinstance(terms, list) and terms:
+        union: set[str] = set()
+        for term in terms:
+            term_allowed = set(domain)
+            expressions = term.get("matchExpressions") if isinstance(term, dict) else None
+            for expr in expressions if isinstance(expressions, list) else []:
+                if not isinstance(expr, dict) or expr.get("key") not in keys:
+                    continue
+                listed = expr.get("values")
+                values = {str(v).lower() for v in listed} if isinstance(listed, list) else set()
+                operator = expr.get("operator")
+                if operator == "In":
+                    term_allowed &= values
+                elif operator == "NotIn":
+                    term_allowed -= values
+                elif operator == "DoesNotExist":  # every node has the label
+                    term_allowed = set()
+            union |= term_allowed
+        allowed &= union
+    return allowed, None
+
+
+def _node_label(pod: dict[str, Any], keys: tuple[str, ...], domain: tuple[str, ...]) -> str | None:
+    """Return the one value the pod pins node label ``keys`` to (or a nodeSelector value outside
+    ``domain``, for the caller to refuse); None when it allows more than one, or none."""
+    allowed, unknown = _node_values(pod, keys, domain)
+    if unknown is not None:
+        return unknown
+    return next(iter(allowed)) if len(allowed) == 1 else None
 
 
 def _placeholders(body: dict[str, Any]) -> list[tuple[str, str]]:

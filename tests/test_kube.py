@@ -481,6 +481,27 @@ def test_windows_and_linux_node_selectors_still_read(tmp_path: Path) -> None:
     assert load_kubernetes_fleet(path).services[0].os == "windows"
 
 
+def test_node_os_constraints_are_read_as_the_scheduler_reads_them(tmp_path: Path) -> None:
+    """Affinity NotIn [linux] leaves windows; a nodeSelector and an affinity (or the beta label) that
+    disagree allow no node at all: the pod was planned on linux, where it never runs."""
+    def pinned(name: str, lines: str) -> str:
+        return deployment(name).replace("    spec:\n", f"    spec:\n{lines}", 1)
+
+    def affinity(operator: str, values: str) -> str:
+        return ("      affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: "
+                f"[{{matchExpressions: [{{key: kubernetes.io/os, operator: {operator}, values: {values}}}]}}]}}}}}}\n")
+
+    fleet = load_kubernetes_fleet(write(tmp_path, pinned("iis", affinity("NotIn", "[linux]")) + "---\n"
+                                        + pinned("web", affinity("In", "[linux, windows]"))))
+    assert [(s.name, s.os) for s in fleet.services] == [("iis", "windows"), ("web", "linux")]
+    path = write(tmp_path, pinned("a", "      nodeSelector: {kubernetes.io/os: linux}\n" + affinity("In", "[windows]"))
+                 + "---\n" + pinned("b", "      nodeSelector: {kubernetes.io/os: linux, beta.kubernetes.io/os: windows}\n"),
+                 "bad.yaml")
+    problems = problems_of(path)
+    assert len(problems) == 2 and all("allow no node OS" in p and "Kubernetes never schedules such a pod" in p
+                                      for p in problems), problems
+
+
 def test_the_pod_os_field_sets_the_os_when_no_node_selector_does(tmp_path: Path) -> None:
     def with_os(text: str, lines: str) -> str:
         return text.replace("    spec:\n", f"    spec:\n{lines}", 1)
