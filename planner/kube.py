@@ -991,13 +991,51 @@ class _Reader:
             for r in _RESOURCES:
                 if r in overhead:
                     extra[r] = self.quantity(obj, f"spec.template.spec.overhead.{r}", r, overhead[r]) or 0
+        pod_level = self.pod_level_requests(obj, pod)
         if len(self.problems) > before:
             return None
-        amount = {r: max(app[r] + sidecars[r], init_max[r]) + extra[r] for r in _RESOURCES}
+        amount = {r: max(app[r] + sidecars[r], init_max[r]) for r in _RESOURCES}
+        for r, request in pod_level.items():  # PodLevelResources: the pod's own request replaces the sum
+            if request < amount[r]:
+                self.problem(obj, f"spec.template.spec.resources.requests.{r}: {_fmt(r, request)} is below its "
+                                  f"containers' {_fmt(r, amount[r])}; expected a pod-level request at least the "
+                                  "containers' (Kubernetes rejects such a pod)")
+                return None
+            amount[r] = request
+            from_limit.discard(r)
+        amount = {r: amount[r] + extra[r] for r in _RESOURCES}
         if not self.realistic(obj, "the pod's total request", amount):
             return None
         return _Sized(amount, [r for r in _RESOURCES if r in from_limit], unrequested,
                       _other_resources([*containers, *init], overhead))
+
+    def pod_level_requests(self, obj: _Object, pod: dict[str, Any]) -> dict[str, int]:
+        """Return the pod-level requests (``spec.resources``, Kubernetes' PodLevelResources): a request,
+        else the limit (as for a container); {} when the pod sets none."""
+        resources = pod.get("resources")
+        if resources is None:
+            return {}
+        if not isinstance(resources, dict):
+            self.problem(obj, f"spec.template.spec.resources is {_show(resources)}; expected a mapping with requests "
+                              "and limits")
+            return {}
+        found: dict[str, int] = {}
+        for part in ("limits", "requests"):  # a request replaces the limit it defaults from
+            values = resources.get(part) or {}
+            if not isinstance(values, dict):
+                self.problem(obj, f"spec.template.spec.resources.{part} is {_show(values)}; expected a mapping of cpu "
+                                  "and memory")
+                continue
+            for r in _RESOURCES:
+                if r in values:
+                    amount = self.quantity(obj, f"spec.template.spec.resources.{part}.{r}", r, values[r])
+                    if amount is not None:
+                        if part == "requests" and r in found and amount > found[r]:
+                            self.problem(obj, f"spec.template.spec.resources.requests.{r}: {_fmt(r, amount)} is "
+                                              f"above its limit {_fmt(r, found[r])}; expected a request <= limit "
+                                              "(Kubernetes rejects such a pod)")
+                        found[r] = amount
+        return found
 
     def realistic(self, where: _Object | Path, what: str, amount: dict[str, int]) -> bool:
         """Return False (after recording a problem) when ``amount`` is above what one pod or node can have."""

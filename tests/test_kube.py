@@ -502,6 +502,23 @@ def test_node_os_constraints_are_read_as_the_scheduler_reads_them(tmp_path: Path
                                       for p in problems), problems
 
 
+def test_pod_level_resources_replace_the_containers_sum(tmp_path: Path) -> None:
+    """Kubernetes' PodLevelResources (spec.resources): the scheduler counts the pod's own request (a
+    limit alone stands for it); below the containers' it is rejected. It was planned at the containers' sum."""
+    def with_pod(name: str, resources: str) -> str:
+        return deployment(name).replace("      containers:\n", f"      resources: {resources}\n      containers:\n", 1)
+
+    fleet = load_kubernetes_fleet(write(tmp_path, with_pod("a", "{requests: {cpu: 2, memory: 4Gi}}") + "---\n"
+                                        + with_pod("b", "{limits: {cpu: 500m}}")))
+    sizes = {s.name: (s.vcpu, s.memory_gib) for s in fleet.services}
+    assert sizes["a"] == pytest.approx((2.0, 4.0))
+    assert sizes["b"] == pytest.approx((0.5, 128 / 1024))
+    path = write(tmp_path, with_pod("c", "{requests: {cpu: 50m}}"), "bad.yaml")
+    (problem,) = problems_of(path)
+    assert problem.endswith("spec.template.spec.resources.requests.cpu: 50m is below its containers' 100m; expected a "
+                            "pod-level request at least the containers' (Kubernetes rejects such a pod)"), problem
+
+
 def test_the_pod_os_field_sets_the_os_when_no_node_selector_does(tmp_path: Path) -> None:
     def with_os(text: str, lines: str) -> str:
         return text.replace("    spec:\n", f"    spec:\n{lines}", 1)
