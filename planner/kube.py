@@ -127,6 +127,9 @@ OS_KEYS = ("kubernetes.io/os", "beta.kubernetes.io/os")
 ARCH_KEYS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
 _ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
 _OSES = ("linux", "windows")
+# Object and namespace names as the API server validates them (RFC 1123 subdomain and label).
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _RESOURCES = ("cpu", "memory")
 # A workload that requests memory but no CPU (or the reverse) still needs a node: its
 # missing request is planned at this floor (the scheduler counts it as 0).
@@ -393,7 +396,10 @@ class _Object:
     @property
     def label(self) -> str:
         name = self.name or (f"{self.generate_name}*" if self.generate_name else "(no name)")
-        return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{name}"
+        text = f"{self.namespace + '/' if self.namespace else ''}{name}"
+        if not text.isprintable():  # a NUL or a line break in a name: show it, do not print it
+            text = repr(text)[1:-1]
+        return f"{self.kind} {text}"
 
 
 @dataclass
@@ -863,6 +869,15 @@ class _Reader:
         namespace = meta.get("namespace")
         if namespace is not None and not isinstance(namespace, str):
             self.problem(obj, f"metadata.namespace is {_show(namespace)}; expected a namespace name")
+            return False
+        if not _DNS_SUBDOMAIN.fullmatch(obj.name) or len(obj.name) > 253:
+            self.problem(obj, f"metadata.name is {_show(obj.name)}; expected a Kubernetes object name: at most 253 "
+                              "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit "
+                              "(the API server refuses any other)")
+            return False
+        if namespace is not None and (not _DNS_LABEL.fullmatch(namespace) or len(namespace) > 63):
+            self.problem(obj, f"metadata.namespace is {_show(namespace)}; expected a namespace name: at most 63 "
+                              "lowercase letters, digits and '-', starting and ending with a letter or digit")
             return False
         return True
 

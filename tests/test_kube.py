@@ -452,6 +452,19 @@ def test_base_60_numbers_are_text_as_kubectl_reads_them(tmp_path: Path) -> None:
     ], problems  # 010 stays octal 8, as go-yaml reads it
 
 
+@pytest.mark.parametrize("name", ['"a\\u0000b"', '"a\\nb"', "Web", "web_1", "-web", '"' + "a" * 254 + '"'])
+def test_object_names_the_api_server_refuses_are_refused(tmp_path: Path, name: str) -> None:
+    """A NUL or newline in a name was planned (and convert wrote a CSV that plan then refused)."""
+    path = write(tmp_path, deployment("placeholder").replace("name: placeholder", f"name: {name}", 1))
+    (problem,) = problems_of(path)
+    assert "metadata.name is " in problem and "expected a Kubernetes object name" in problem, problem
+
+
+def test_namespaces_the_api_server_refuses_are_refused(tmp_path: Path) -> None:
+    (problem,) = problems_of(write(tmp_path, deployment("web", namespace="Shop.eu")))
+    assert "metadata.namespace is 'Shop.eu'; expected a namespace name: at most 63" in problem, problem
+
+
 def test_request_above_limit(tmp_path: Path) -> None:
     path = write(tmp_path, deployment("a").replace("memory: \"128Mi\"}", "memory: \"128Mi\"}\n          limits: {cpu: 50m}"))
     (problem,) = problems_of(path)
