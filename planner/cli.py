@@ -226,32 +226,40 @@ convert_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 def convert(
     manifests: Annotated[Path, typer.Argument(help="Kubernetes manifests: a YAML/JSON file or a folder.",
                                               show_default=False)],
-    to: Annotated[Path, typer.Option("--to", help="Fleet CSV to write.", show_default=False)],
+    to: Annotated[Path, typer.Option("--to", help="Fleet CSV to write (- : standard output).",
+                                     show_default=False)],
     replicas: Annotated[str, typer.Option(help="Replicas from spec, or an HPA's min or max.")] = "spec",
     team_label: Annotated[Optional[str], typer.Option("--team-label", help="Label naming the team.")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing CSV.")] = False,
 ) -> None:
     """Write a fleet CSV from Kubernetes manifests, to review and edit before planning."""
-    from planner.kube import load_kubernetes_fleet, write_fleet_csv
+    from planner.kube import fleet_csv_text, load_kubernetes_fleet, write_fleet_csv
 
     errors = Console(stderr=True)
+    to_stdout = str(to) == "-"
     try:
         if replicas not in ("spec", "min", "max"):
             raise PlannerError(f"--replicas {replicas!r}: expected spec, min or max")
-        check_writable(to, force, "--to")
-        check_not_input(to, "--to", [(manifests, "Kubernetes manifests")])
+        if not to_stdout:
+            check_writable(to, force, "--to")
+            check_not_input(to, "--to", [(manifests, "Kubernetes manifests")])
         fleet = load_kubernetes_fleet(manifests, replicas=replicas, team_label=team_label)  # type: ignore[arg-type]
-        write_fleet_csv(fleet, to)
+        if to_stdout:  # the CSV alone on standard output; notes go to standard error
+            sys.stdout.write(fleet_csv_text(fleet))
+            sys.stdout.flush()
+        else:
+            write_fleet_csv(fleet, to)
     except (PlannerError, OSError) as err:
         errors.print(f"[bold red]error:[/] {escape(_describe(err))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
-    console = Console()
+    console = Console(stderr=to_stdout)
     for note in fleet.notes:
         console.print(f"[dim]note: {escape(note)}[/]")
     if fleet.daemonset_pods or fleet.daemonset_os:
         console.print("[yellow]DaemonSet per-node overhead is not kept in the CSV: plan the manifests directly "
                       "to include it[/]")
-    console.print(f"wrote [bold]{escape(str(to))}[/]: {counted(len(fleet.services), 'service')}, "
+    where = "the CSV to standard output" if to_stdout else escape(str(to))
+    console.print(f"wrote [bold]{where}[/]: {counted(len(fleet.services), 'service')}, "
                   f"{counted(fleet.total_replicas, 'replica')}")
 
 

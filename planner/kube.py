@@ -243,6 +243,9 @@ def load_kubernetes_fleet(
     team_label: str | None = None,
 ) -> Fleet:
     """Read the manifests at ``path`` (a file or folder) into a ``Fleet``; raise ``InputError`` on problems."""
+    if team_label is not None and not team_label.strip():
+        raise InputError(f"--team-label {team_label!r}: an empty label name; expected the label that names the team "
+                         "(e.g. team), or omit --team-label to use the namespace")
     if replicas not in ("spec", "min", "max"):
         raise ValueError(f"replicas must be 'spec', 'min' or 'max', not {replicas!r}")
     path = Path(path)
@@ -259,7 +262,13 @@ def write_fleet_csv(fleet: Fleet, path: Path) -> None:
     column and is not written. The file is written to a temporary name and
     renamed into place.
     """
-    path = Path(path)
+    text = fleet_csv_text(fleet)
+    # Atomic, with the usual umask mode (not a temporary file's 0600), no folder left on failure.
+    write_outputs([(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))])
+
+
+def fleet_csv_text(fleet: Fleet) -> str:
+    """Return the fleet CSV ``write_fleet_csv`` writes, as text."""
     columns = ["service", "team", "os", "arch", "cpu", "memory", "replicas", "max_per_host"]
     with_note = any(s.sized_from_limit or s.request_defaults for s in fleet.services)
     if with_note:
@@ -277,9 +286,7 @@ def write_fleet_csv(fleet: Fleet, path: Path) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     writer.writerows(rows)
-    text = buffer.getvalue()
-    # Atomic, with the usual umask mode (not a temporary file's 0600), no folder left on failure.
-    write_outputs([(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))])
+    return buffer.getvalue()
 
 
 # --- quantities ---------------------------------------------------------------

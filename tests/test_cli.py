@@ -190,6 +190,20 @@ def test_paths_the_system_cannot_open_are_errors_not_tracebacks(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["loop.csv"]  # nothing written
 
 
+def test_convert_to_dash_writes_the_csv_to_standard_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """--to - wrote a file named '-'."""
+    from planner.cli import convert_app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(convert_app, [str(ROOT / "tests/data/kube/daemonsets.yaml"), "--to", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("service,team,os,arch,cpu,memory,replicas,max_per_host\n"), result.stdout
+    assert "wrote the CSV to standard output" in result.stderr and not (tmp_path / "-").exists()
+    empty = runner.invoke(convert_app, [str(ROOT / "tests/data/kube/daemonsets.yaml"), "--to", "x.csv",
+                                        "--team-label", ""])
+    assert empty.exit_code == 2 and "--team-label '': an empty label name" in empty.output, empty.output
+
+
 def test_one_service_and_one_replica_are_counted_in_the_singular(tmp_path: Path):
     """The summary and convert said '1 services, 1 replicas'."""
     fleet = tmp_path / "one.csv"
