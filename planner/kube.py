@@ -341,9 +341,12 @@ def _bytes(value: Any) -> int:
     text = _quantity_text(value).removeprefix("+")
     if _ZERO_MEMORY_RE.match(text):
         return 0
-    if _BARE_NUMBER_RE.match(text):
-        text += "e0"
-    return math.ceil(parse_memory_gib(text) * 2**30 - 1e-6)
+    if not _BARE_NUMBER_RE.match(text):
+        return math.ceil(parse_memory_gib(text) * 2**30 - 1e-6)
+    try:
+        return math.ceil(parse_memory_gib(text + "e0") * 2**30 - 1e-6)  # a bare number is bytes
+    except UnitError as err:  # name the value as written, not with the "e0" added here
+        raise UnitError(err.found.replace(quote_excerpt(text + "e0"), quote_excerpt(text)), err.expected) from None
 
 
 def _fmt(resource: str, amount: int) -> str:
