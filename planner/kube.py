@@ -1417,7 +1417,9 @@ class _Reader:
         if missing:
             shown = _qualified([hpa.obj for hpa in missing])
             notes.append(lambda _: "HorizontalPodAutoscalers whose target is not in the input: "
-                                   + ", ".join(f"{shown[id(h.obj)]} -> {h.kind} {h.name}" for h in missing))
+                                   + ", ".join(f"{shown[id(h.obj)]} -> {h.kind} "  # the target is in the HPA's namespace
+                                               f"{h.obj.namespace + '/' if h.obj.namespace else ''}{h.name}"
+                                               for h in missing))
         return notes
 
     def origin(self, where: _Where) -> str:

@@ -1004,8 +1004,8 @@ spec: {scaleTargetRef: {kind: Deployment, name: gone}, maxReplicas: 4}
     notes = fleet.notes
     assert ("HorizontalPodAutoscalers not used, replicas from spec.replicas (plan with min or max replicas to size by "
             "them): a/web (2-7, spec.replicas 3)") in notes
-    assert "HorizontalPodAutoscalers whose target is not in the input: b/gone -> Deployment gone, " \
-           "c/gone -> Deployment gone" in notes
+    assert "HorizontalPodAutoscalers whose target is not in the input: b/gone -> Deployment b/gone, " \
+           "c/gone -> Deployment c/gone" in notes  # the target is in the HPA's namespace
     assert "skipped, 0 replicas: a/db (Deployment)" in notes  # not a service; the service db is b's
     assert "containers with no request or limit, counted as 0: a/bare/m (cpu, memory), b/bare/m (cpu, memory)" in notes
     assert "DaemonSets as per-node overhead: a/agent (1, 1Gi), b/agent (1, 1Gi)" in notes
