@@ -667,3 +667,15 @@ def test_every_cost_line_is_its_price_times_its_own_multiplier(case: tuple[Plann
             price = resolve(result.catalogue, ln.ref)
             assert isinstance(price, Price) and ln.per_amount is not None, ln
             assert price.amount * ln.per_amount == pytest.approx(ln.on_demand_monthly, rel=1e-12, abs=1e-12), ln
+
+
+def test_a_text_longer_than_a_cell_holds_is_cut_saying_so() -> None:
+    """Excel cells hold 32,767 characters: a note of 40,000 (a fleet with thousands of unknown columns)
+    was cut mid-name without a word."""
+    from openpyxl import Workbook
+
+    from planner.report.workbook_style import MAX_CELL_CHARS, put
+
+    cell = put(Workbook().active, 1, 1, "unknown columns: " + "c" * 40_000)
+    assert len(cell.value) == MAX_CELL_CHARS and cell.value.startswith("unknown columns: ccc")
+    assert cell.value.endswith("(cut: a cell holds at most 32,767 characters; the terminal and --json notes have it all)")

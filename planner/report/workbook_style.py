@@ -74,9 +74,17 @@ class Styles:
         cell.font = _font(bold=True, color="9C0006")
 
 
+# Most characters an Excel cell holds; a longer text is cut with this said at its end.
+MAX_CELL_CHARS = 32_767
+_CUT = " ... (cut: a cell holds at most 32,767 characters; the terminal and --json notes have it all)"
+
+
 def _clean(text: str) -> str:
-    """Return text without the control characters XML cannot carry."""
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    """Return text without the control characters XML cannot carry, cut (saying so) to what a cell holds."""
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[:MAX_CELL_CHARS - len(_CUT)] + _CUT
+    return text
 
 
 def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | Look | None = None, *,
