@@ -243,6 +243,16 @@ def test_python_tag_fixture_is_refused() -> None:
     assert "line 2, name: tag '!!python/object/apply:os.system' is not allowed" in message
 
 
+def test_keys_yaml_reads_as_null_bool_or_number_are_refused(tmp_path: Path) -> None:
+    """null:, no: and 1: as keys were located as os_pricing.None, sources.False, ..."""
+    path = tmp_path / "keys.yaml"
+    path.write_text("name: x\ncurrency: USD\nas_of: 2026-01-01\nsources:\n  no: {title: t, as_of: 2026-01-01}\n"
+                    "os_pricing:\n  null: {per: vcpu, price: {amount: 1, per: hour, source: s}}\n")
+    message = load_error(path)
+    assert "line 5, sources: key 'no' is read as bool, not a name; expected a name (quote it: 'no')" in message
+    assert "line 7, os_pricing: key 'null' is read as null, not a name" in message
+
+
 def test_duplicate_yaml_key(tmp_path: Path) -> None:
     path = variant(tmp_path, TINY_CLOUD, "currency: USD\n", "currency: USD\ncurrency: EUR\n")
     message = load_error(path)

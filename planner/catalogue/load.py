@@ -316,6 +316,12 @@ def _scan(
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append(f"{path}, line {key_node.start_mark.line + 1}: a key must be a plain name")
                 continue
+            if key_node.tag != "tag:yaml.org,2002:str":  # null:, no:, 1: are read as null, false, 1
+                where = format_path(_as_loc(loc)) or "top level"
+                problems.append(f"{path}, line {key_node.start_mark.line + 1}, {where}: key {key_node.value!r} is "
+                                f"read as {_short_tag(key_node.tag)[2:]}, not a name; expected a name (quote it: "
+                                f"'{key_node.value}')")
+                continue
             key = key_node.value
             key_line = key_node.start_mark.line + 1
             key_loc = (*loc, key)
