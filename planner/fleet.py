@@ -100,15 +100,17 @@ class Fleet:
     daemonset_vcpu: float = 0.0
     daemonset_memory_gib: float = 0.0
     daemonset_pods: int = 0
-    # DaemonSets pinned to one node OS (kubernetes.io/os: linux or windows), on top of the above:
-    # (node OS, vCPU, GiB, pods) per node of that OS only.
+    # DaemonSets pinned to nodes of one OS and/or CPU architecture, on top of the above:
+    # (nodes, vCPU, GiB, pods) per node of those only. ``nodes`` is "linux" or "windows"
+    # (kubernetes.io/os), "linux/arm64" (and arch), or "any/x86_64" (kubernetes.io/arch only).
     daemonset_os: tuple[tuple[str, float, float, int], ...] = ()
 
-    def daemonset_on(self, node_os: str) -> tuple[float, float, int]:
-        """Return the DaemonSet overhead (vCPU, GiB, pods) on one node of ``node_os`` (windows, or any Linux)."""
+    def daemonset_on(self, node_os: str, node_arch: str = "x86_64") -> tuple[float, float, int]:
+        """Return the DaemonSet overhead (vCPU, GiB, pods) on one node of ``node_os`` (windows, or any
+        Linux) and ``node_arch`` (x86_64 or arm64)."""
         vcpu, memory_gib, pods = self.daemonset_vcpu, self.daemonset_memory_gib, self.daemonset_pods
-        for os_name, v, m, n in self.daemonset_os:
-            if (os_name == "windows") == (node_os == "windows"):
+        for nodes, v, m, n in self.daemonset_os:
+            if daemonset_runs_on(nodes, node_os, node_arch):
                 vcpu, memory_gib, pods = vcpu + v, memory_gib + m, pods + n
         return vcpu, memory_gib, pods
 
@@ -116,6 +118,15 @@ class Fleet:
     def total_replicas(self) -> int:
         """Return the number of replicas over all services."""
         return sum(s.replicas for s in self.services)
+
+
+def daemonset_runs_on(nodes: str, node_os: str, node_arch: str) -> bool:
+    """Return True when DaemonSets pinned to ``nodes`` ("linux", "windows/x86_64", "any/arm64") run on
+    a node of ``node_os`` and ``node_arch`` (any OS but windows is a Linux node)."""
+    os_part, _, arch_part = nodes.partition("/")
+    if os_part != "any" and (os_part == "windows") != (node_os == "windows"):
+        return False
+    return not arch_part or arch_part == node_arch
 
 
 # Size columns: quantity -> {header: unit passed to planner.units (None = unit in the value)}.

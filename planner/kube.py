@@ -39,7 +39,9 @@ What becomes what:
   skipped and listed in a note.
 - DaemonSets become per-node overhead (``Fleet.daemonset_vcpu``,
   ``daemonset_memory_gib``, ``daemonset_pods``; one pinned to linux or windows nodes
-  by ``kubernetes.io/os`` counts on those nodes only, ``Fleet.daemonset_os``), listed in a note.
+  by ``kubernetes.io/os``, or to amd64 or arm64 by ``kubernetes.io/arch``, counts on those
+  nodes only, ``Fleet.daemonset_os``; one pinned to another architecture on none), listed
+  in a note.
 - Jobs, CronJobs and bare Pods are skipped and named in a note (they use
   compute, but not as long-running services); objects owned by a controller
   (a ReplicaSet of a Deployment, the Pods of anything) are skipped and counted,
@@ -771,29 +773,30 @@ class _Reader:
             count = len(self.problems)
             raise InputError(self.sorted_problems(), header=f"{self.path}: {count} problems" if count > 1 else None)
 
-        # A DaemonSet pinned to linux or windows nodes (kubernetes.io/os) runs on those nodes only.
-        labels = {id(obj): _node_label(_pod_spec(obj.body), OS_KEYS, _OSES) or _pod_os(_pod_spec(obj.body))
-                  for obj, _ in daemonsets}
-        pinned = {k: v.lower() for k, v in labels.items() if v is not None and v.lower() in ("linux", "windows")}
-        everywhere = [(obj, sized) for obj, sized in daemonsets if id(obj) not in pinned]
+        # A DaemonSet pinned to linux or windows nodes (kubernetes.io/os), or to one CPU architecture
+        # (kubernetes.io/arch), runs on those nodes only; pinned to an architecture no plan prices
+        # (arm, s390x, ...) it runs on none of them.
+        pins = {id(obj): _daemonset_nodes(_pod_spec(obj.body)) for obj, _ in daemonsets}
+        everywhere = [(obj, sized) for obj, sized in daemonsets if pins[id(obj)] == ""]
         ds_cpu = sum(s.amount["cpu"] for _, s in everywhere)
         ds_mem = sum(s.amount["memory"] for _, s in everywhere)
         by_os: list[tuple[str, float, float, int]] = []
-        for os_name in ("linux", "windows"):
-            own = [sized for obj, sized in daemonsets if pinned.get(id(obj)) == os_name]
-            if own:
-                cpu, mem = sum(z.amount["cpu"] for z in own), sum(z.amount["memory"] for z in own)
-                by_os.append((os_name, parse_cpu(f"{cpu}m") if cpu else 0.0, _memory_gib(mem) if mem else 0.0,
-                              len(own)))
+        for nodes in sorted({p for p in pins.values() if p and p != _NO_NODE}):
+            own = [sized for obj, sized in daemonsets if pins[id(obj)] == nodes]
+            cpu, mem = sum(z.amount["cpu"] for z in own), sum(z.amount["memory"] for z in own)
+            by_os.append((nodes, parse_cpu(f"{cpu}m") if cpu else 0.0, _memory_gib(mem) if mem else 0.0, len(own)))
         if daemonsets:
             listed = []
             for obj, sized in daemonsets:
                 size = (f"{_fmt('cpu', sized.amount['cpu'])}, {_fmt('memory', sized.amount['memory'])}"
                         if any(sized.amount.values()) else "no requests")
-                only = labels[id(obj)]
                 extra = f", requests from limits ({', '.join(sized.from_limit)})" if sized.from_limit else ""
-                if only:
-                    extra += f", {only} nodes only" + ("" if id(obj) in pinned else ", counted on every node")
+                nodes = pins[id(obj)]
+                if nodes == _NO_NODE:
+                    extra += (f", {_arch_pin(_pod_spec(obj.body))} nodes only, which no plan here has (amd64 or "
+                              "arm64): not counted")
+                elif nodes:
+                    extra += f", {nodes.removeprefix('any/')} nodes only"
                 listed.append(f"{names[id(obj)]} ({size}{extra})")
             notes.append(f"DaemonSets as per-node overhead: {', '.join(listed)}")
         notes += self.limit_range_notes(names)
@@ -1509,6 +1512,27 @@ def _pod_os(pod: dict[str, Any]) -> str | None:
     """Return the pod's own OS, ``spec.os.name``, when it is linux or windows."""
     name = _dig(pod, "os", "name")
     return name if name in ("linux", "windows") else None
+
+
+# A DaemonSet pinned to nodes no plan has (an architecture other than amd64 or arm64).
+_NO_NODE = "none"
+
+
+def _arch_pin(pod: dict[str, Any]) -> str | None:
+    """Return the kubernetes.io/arch value the pod is pinned to, as written (None when not pinned)."""
+    return _node_label(pod, ARCH_KEYS, tuple(_ARCH))
+
+
+def _daemonset_nodes(pod: dict[str, Any]) -> str:
+    """Return the nodes a DaemonSet runs on: "" (every node), "linux" or "windows", "linux/arm64",
+    "any/x86_64", or ``_NO_NODE`` (an architecture no plan has)."""
+    os_value = _node_label(pod, OS_KEYS, _OSES) or _pod_os(pod)
+    os_part = os_value.lower() if os_value and os_value.lower() in _OSES else "any"
+    arch_value = _arch_pin(pod)
+    if arch_value is None:
+        return "" if os_part == "any" else os_part
+    arch = _ARCH.get(arch_value.lower())
+    return _NO_NODE if arch is None else f"{os_part}/{arch}"
 
 
 def _node_values(pod: dict[str, Any], keys: tuple[str, ...], domain: tuple[str, ...]) -> tuple[set[str], str | None]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -230,8 +231,9 @@ def baseline_from_dict(data: Any, path: Path = Path("baseline.json")) -> Baselin
         daemonset_os = []
         for os_name, d in _mapping(ds.get("by_os"), "fleet daemonset: by_os").items():
             what = f"fleet daemonset: by_os {_short(os_name)}"
-            if os_name not in ("linux", "windows"):
-                raise _BadValue(f"{what}; expected linux or windows")
+            if not re.fullmatch(r"(linux|windows)(/(x86_64|arm64))?|any/(x86_64|arm64)", str(os_name)):
+                raise _BadValue(f"{what}; expected linux or windows (with /x86_64 or /arm64), or any/x86_64 or "
+                                "any/arm64")
             d = _mapping(d, what)
             daemonset_os.append((os_name, _number(d.get("vcpu", 0.0), f"{what}: vcpu"),
                                  _number(d.get("memory_gib", 0.0), f"{what}: memory_gib"),

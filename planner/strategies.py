@@ -610,7 +610,7 @@ def build_container_model(fleet: Fleet, catalogue: Catalogue, catalogue_path: st
                 res_vcpu += extra.vcpu
                 res_mem += extra.memory_gib
             # DaemonSet pods run on every node (of their OS): they come off the allocatable capacity first
-            ds_vcpu, ds_mem, ds_pods = fleet.daemonset_on(pool)
+            ds_vcpu, ds_mem, ds_pods = fleet.daemonset_on(pool, base.arch)
             vcpu = max(0.0, capacity - res_vcpu - ds_vcpu) * util
             mem = max(0.0, base.memory_gib - res_mem - ds_mem) * util
             slots = max(0, max_pods - ds_pods)

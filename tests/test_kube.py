@@ -532,6 +532,27 @@ def test_pod_level_resources_replace_the_containers_sum(tmp_path: Path) -> None:
                             "pod-level request at least the containers' (Kubernetes rejects such a pod)"), problem
 
 
+def test_daemonsets_pinned_to_an_architecture_run_on_those_nodes_only(tmp_path: Path) -> None:
+    """flannel ships one DaemonSet per architecture (amd64, arm64, arm, ppc64le, s390x): at most one runs on a
+    node, but all five were taken off every node (container-density 231.77 against 152.50 a month)."""
+    def ds(name: str, selector: str) -> str:
+        text = deployment(name, kind="DaemonSet").replace("  replicas: 1\n", "")
+        return text.replace("    spec:\n", f"    spec:\n      nodeSelector: {selector}\n", 1)
+
+    text = "---\n".join([deployment("web"), ds("flannel-amd64", "{kubernetes.io/os: linux, kubernetes.io/arch: amd64}"),
+                         ds("flannel-arm64", "{beta.kubernetes.io/arch: arm64}"),
+                         ds("flannel-s390x", "{kubernetes.io/arch: s390x}"), ds("agent", "{}")])
+    fleet = load_kubernetes_fleet(write(tmp_path, text))
+    assert fleet.daemonset_on("linux", "x86_64") == pytest.approx((0.2, 256 * MiB, 2))  # agent + amd64
+    assert fleet.daemonset_on("linux", "arm64") == pytest.approx((0.2, 256 * MiB, 2))  # agent + arm64
+    assert fleet.daemonset_on("windows", "x86_64") == pytest.approx((0.1, 128 * MiB, 1))  # agent only
+    note = next(n for n in fleet.notes if n.startswith("DaemonSets as per-node overhead"))
+    assert "flannel-amd64 (100m, 128Mi, linux/x86_64 nodes only)" in note, note
+    assert "flannel-arm64 (100m, 128Mi, arm64 nodes only)" in note, note
+    assert "flannel-s390x (100m, 128Mi, s390x nodes only, which no plan here has (amd64 or arm64): not counted)" \
+        in note, note
+
+
 def test_the_pod_os_field_sets_the_os_when_no_node_selector_does(tmp_path: Path) -> None:
     def with_os(text: str, lines: str) -> str:
         return text.replace("    spec:\n", f"    spec:\n{lines}", 1)
