@@ -731,7 +731,7 @@ class _Reader:
                 managed[kind] += 1
                 continue
             if kind in (*SERVICE_KINDS, "DaemonSet"):
-                key = (kind, obj.namespace, obj.name)
+                key = (kind, obj.namespace or "default", obj.name)  # no namespace: kubectl applies it to default
                 if key in seen:
                     self.problem(obj, f"appears twice (first in {seen[key].where}); expected each workload once "
                                       "(two overlays of the same app in one folder?)")

@@ -553,6 +553,15 @@ def test_daemonsets_pinned_to_an_architecture_run_on_those_nodes_only(tmp_path: 
         in note, note
 
 
+def test_a_workload_without_a_namespace_is_the_same_object_as_in_default(tmp_path: Path) -> None:
+    """kubectl applies a manifest without a namespace to default: with a copy naming default it is one
+    Deployment written twice, not two (it was planned twice: 6 replicas for 3)."""
+    path = write(tmp_path, deployment("frontend", replicas=3) + "---\n"
+                 + deployment("frontend", replicas=3, namespace="default"))
+    (problem,) = problems_of(path)
+    assert "Deployment default/frontend: appears twice (first in " in problem, problem
+
+
 def test_the_pod_os_field_sets_the_os_when_no_node_selector_does(tmp_path: Path) -> None:
     def with_os(text: str, lines: str) -> str:
         return text.replace("    spec:\n", f"    spec:\n{lines}", 1)
