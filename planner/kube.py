@@ -706,6 +706,7 @@ class _Reader:
         daemonsets: list[tuple[_Object, _Sized]] = []
         hpas: list[_Hpa] = []
         named_skips: list[str] = []
+        operated: list[str] = []  # custom resources an operator runs as pods
         by_ref: list[str] = []  # Argo Rollouts with workloadRef: their Deployment carries the pod template
         managed: Counter[str] = Counter()
         ignored: Counter[str] = Counter()
@@ -754,6 +755,8 @@ class _Reader:
                     hpas.append(hpa)
             elif kind in RUN_TO_COMPLETION_KINDS:
                 named_skips.append(obj.label)
+            elif _runs_pods_through_an_operator(obj.body):
+                operated.append(obj.label)
             else:
                 ignored[kind] += 1
 
@@ -766,8 +769,9 @@ class _Reader:
             self.realistic(self.path, "the DaemonSets' total per-node request",
                            {r: sum(sized.amount[r] for _, sized in daemonsets) for r in _RESOURCES})
         if not services and not self.problems:
-            self.problems.append(self.empty_message(workloads, [ds_names[id(o)] for o, _ in daemonsets], named_skips,
-                                                    managed, ignored))
+            self.problems.append(self.empty_message(workloads, [ds_names[id(o)] for o, _ in daemonsets],
+                                                    named_skips + [f"{label} (run by an operator, not planned)"
+                                                                   for label in operated], managed, ignored))
             self.keys.append((len(files), 0, (), 0))
         if self.problems:
             count = len(self.problems)
@@ -826,6 +830,10 @@ class _Reader:
             notes.append("kustomization files are not applied: the manifests beside them are planned as written "
                          f"(plan the output of kubectl kustomize DIR to plan what kustomize renders): "
                          f"{', '.join(self.kustomizations)}")
+        if operated:
+            notes.append("not planned: custom resources an operator runs as pods (their pods use compute, but "
+                         "only the operator knows their size: plan the StatefulSets or Deployments it creates, "
+                         f"e.g. from kubectl get statefulsets -o yaml): {', '.join(operated)}")
         if ignored:
             total = sum(ignored.values())
             notes.append(f"ignored {total} non-workload object{'s' if total > 1 else ''} ({_counts(ignored)})")
@@ -856,8 +864,9 @@ class _Reader:
                     "workload manifests, e.g. kubectl get deployments,statefulsets,daemonsets -A -o yaml")
         had = []
         if workloads:
+            shown = ", ".join(w.obj.label for w in workloads[:10]) + (", ..." if len(workloads) > 10 else "")
             had.append(f"{len(workloads)} workload{'s' if len(workloads) > 1 else ''} skipped "
-                       "(no resource requests or 0 replicas)")
+                       f"(no resource requests or 0 replicas: {shown})")
         if daemonsets:
             had.append(f"DaemonSets {', '.join(daemonsets)}")
         if named:
@@ -1512,6 +1521,26 @@ def _pod_os(pod: dict[str, Any]) -> str | None:
     """Return the pod's own OS, ``spec.os.name``, when it is linux or windows."""
     name = _dig(pod, "os", "name")
     return name if name in ("linux", "windows") else None
+
+
+# API groups of Kubernetes itself: their kinds are planned, skipped or ignored by name above.
+_CORE_GROUPS = ("", "v1", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io",
+                "storage.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "scheduling.k8s.io",
+                "coordination.k8s.io", "discovery.k8s.io", "node.k8s.io", "certificates.k8s.io", "events.k8s.io",
+                "flowcontrol.apiserver.k8s.io", "apiregistration.k8s.io")
+
+
+def _runs_pods_through_an_operator(body: dict[str, Any]) -> bool:
+    """Return True for a custom resource whose spec sizes pods (replicas with resources, or a pod
+    template), such as kube-prometheus' Prometheus and Alertmanager: an operator turns it into pods."""
+    api = body.get("apiVersion")
+    if not isinstance(api, str) or "/" not in api or api.split("/")[0] in _CORE_GROUPS:
+        return False
+    spec = body.get("spec")
+    if not isinstance(spec, dict):
+        return False
+    return ("replicas" in spec and isinstance(spec.get("resources"), dict)) or isinstance(spec.get("template"), dict) \
+        or isinstance(spec.get("podTemplate"), dict)
 
 
 # A DaemonSet pinned to nodes no plan has (an architecture other than amd64 or arm64).

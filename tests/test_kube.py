@@ -620,8 +620,20 @@ def test_only_daemonsets_and_unsized_workloads(tmp_path: Path) -> None:
     path = write(tmp_path, text + "---\n" + deployment("db", cpu="0", memory="0"))
     (problem,) = problems_of(path)
     assert problem == (f"{path}: found no Deployments or StatefulSets to plan (found: 1 workload skipped (no "
-                       "resource requests or 0 replicas); DaemonSets node-exporter, fluent-bit); expected at least "
-                       "one Deployment or StatefulSet with replicas and resource requests")
+                       "resource requests or 0 replicas: Deployment db); DaemonSets node-exporter, fluent-bit); "
+                       "expected at least one Deployment or StatefulSet with replicas and resource requests")
+
+
+def test_custom_resources_an_operator_runs_as_pods_are_named_not_ignored(tmp_path: Path) -> None:
+    """kube-prometheus' Prometheus (2 x 400Mi) and Alertmanager were counted among 'non-workload objects'."""
+    prometheus = ("apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\n"
+                  "spec:\n  replicas: 2\n  resources: {requests: {memory: 400Mi}}\n")
+    rule = ("apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r, namespace: monitoring}\n"
+            "spec: {groups: []}\n")
+    fleet = load_kubernetes_fleet(write(tmp_path, deployment("web") + "---\n" + prometheus + "---\n" + rule))
+    assert any(n.startswith("not planned: custom resources an operator runs as pods") and
+               n.endswith(": Prometheus monitoring/k8s") for n in fleet.notes), fleet.notes
+    assert "ignored 1 non-workload object (PrometheusRule 1)" in fleet.notes
 
 
 def test_every_problem_at_once_across_files(tmp_path: Path) -> None:
