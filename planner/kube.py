@@ -930,6 +930,7 @@ class _Reader:
         sized = self.pod_size(obj)
         pod = _pod_spec(obj.body)
         template_labels = _dig(obj.body, "spec", "template", "metadata", "labels")
+        pinned: list[str | None] = []
         for keys, domain, what in ((OS_KEYS, _OSES, "OS"), (ARCH_KEYS, tuple(_ARCH), "architecture")):
             allowed, unknown = _node_values(pod, keys, domain)
             if unknown is None and not allowed:
@@ -937,7 +938,8 @@ class _Reader:
                                   f"{what} ({' or '.join(domain)} all excluded, or pinned to two at once); expected "
                                   "constraints some node meets (Kubernetes never schedules such a pod)")
                 return None
-        os_value = _node_label(pod, OS_KEYS, _OSES)
+            pinned.append(_pinned(allowed, unknown))
+        os_value, arch_value = pinned
         if os_value is not None and os_value.lower() not in ("linux", "windows"):
             self.problem(obj, f"nodeSelector kubernetes.io/os: {os_value!r}; expected linux or windows (the values "
                               "Kubernetes gives that node label)")
@@ -951,7 +953,6 @@ class _Reader:
                               f"{os_value}; expected the same OS (the kubelet refuses a pod of another OS)")
             return None
         os_name = (os_value or pod_os or "linux").lower()
-        arch_value = _node_label(pod, ARCH_KEYS, tuple(_ARCH))
         arch = "any"
         if arch_value is not None:
             if arch_value.lower() not in _ARCH:
@@ -1608,7 +1609,11 @@ def _node_values(pod: dict[str, Any], keys: tuple[str, ...], domain: tuple[str, 
 def _node_label(pod: dict[str, Any], keys: tuple[str, ...], domain: tuple[str, ...]) -> str | None:
     """Return the one value the pod pins node label ``keys`` to (or a nodeSelector value outside
     ``domain``, for the caller to refuse); None when it allows more than one, or none."""
-    allowed, unknown = _node_values(pod, keys, domain)
+    return _pinned(*_node_values(pod, keys, domain))
+
+
+def _pinned(allowed: set[str], unknown: str | None) -> str | None:
+    """The one allowed value (or the unknown nodeSelector value), else None."""
     if unknown is not None:
         return unknown
     return next(iter(allowed)) if len(allowed) == 1 else None
