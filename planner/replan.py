@@ -53,7 +53,7 @@ from planner.engine.problem import (
 )
 from planner.errors import PlannerError
 from planner.fleet import MAX_MAX_PER_HOST, MAX_REPLICAS, Fleet, Service
-from planner.pipeline import PlanningResult, build_models
+from planner.pipeline import TIE_TOLERANCE, PlanningResult, build_models
 from planner.plans import Plan, extract_plan
 from planner.resilience import spare_hosts, with_spares
 from planner.strategies import STRATEGIES, StrategyModel
@@ -122,10 +122,11 @@ class Baseline:
 
     @property
     def cheaper(self) -> str | None:
-        """Return the strategy that was cheaper in the baseline."""
+        """Return the strategy that was cheaper in the baseline (None on a tie to the cent)."""
         if len(self.plans) < 2:
             return None
-        return min(self.plans.values(), key=lambda p: (p.total_cost, p.strategy)).strategy
+        a, b = sorted(self.plans.values(), key=lambda p: (p.total_cost, p.strategy))[:2]
+        return None if b.total_cost - a.total_cost <= TIE_TOLERANCE else a.strategy
 
 
 # A baseline file is at most this big (a 20,000-replica plan's JSON is about 30 MB), and a
@@ -786,8 +787,9 @@ def compare_to_baseline(result: PlanningResult, baseline: Baseline, max_moves: i
     if max_moves is not None:
         new_result = result.with_plans(tuple(new_plans), (f"re-planned from the baseline {baseline.path} with at "
                                                           f"most {max_moves} replica move(s) per strategy",))
-    return Changes(baseline, result.catalogue.currency, tuple(changes), fc, baseline.cheaper,
-                   new_result.delta.cheaper if new_result.delta else None, new_result, max_moves, tuple(notes))
+    cheaper_now = new_result.delta.cheaper if new_result.delta and not new_result.delta.tie else None
+    return Changes(baseline, result.catalogue.currency, tuple(changes), fc, baseline.cheaper, cheaper_now,
+                   new_result, max_moves, tuple(notes))
 
 
 # --- churn-limited re-plan ---------------------------------------------------------
@@ -1048,10 +1050,15 @@ def summary_lines(changes: Changes) -> list[str]:
     f = changes.fleet
     if not f.unchanged:
         out.append(f"  fleet: {len(f.added)} service(s) added, {len(f.removed)} removed, {len(f.resized)} resized")
+    before, after = changes.cheaper_before, changes.cheaper_after
     if changes.winner_changed:
-        out.append(f"  the cheaper strategy changed: {changes.cheaper_before} -> {changes.cheaper_after}")
-    elif changes.cheaper_after:
-        out.append(f"  {changes.cheaper_after} is still the cheaper strategy")
+        out.append(f"  the cheaper strategy changed: {before} -> {after}")
+    elif after and after == before:
+        out.append(f"  {after} is still the cheaper strategy")
+    elif after:
+        out.append(f"  {after} is the cheaper strategy now (both cost the same in the baseline)")
+    elif before:
+        out.append(f"  neither strategy is cheaper now: both cost the same ({before} was cheaper in the baseline)")
     out += [f"  note: {n}" for n in changes.notes]
     out += [f"  note: {s.strategy}: {n}" for s in changes.strategies for n in s.notes]
     return out

@@ -252,6 +252,25 @@ def test_a_baseline_too_big_to_be_a_plan_is_refused_before_it_fills_memory(base,
     assert load_baseline(book).plans == load_baseline(data).plans
 
 
+def test_a_tie_is_no_cheaper_strategy_in_the_changes_either(tmp_path):
+    """Both strategies cost the same (one host model, no licences): the Changes summary said
+    'container-density is still the cheaper strategy'."""
+    catalogue = tmp_path / "one-host.yaml"
+    catalogue.write_text(
+        "name: one host\ncurrency: GBP\nas_of: 2026-01-15\nsources:\n  s: {title: list, as_of: 2026-01-15}\n"
+        "host_models:\n  - {name: srv, sockets: 1, cores_per_socket: 8, memory_gib: 64, amortisation_months: 48,\n"
+        "     purchase: {amount: 4800, per: once, source: s}, power_watts: 300}\n"
+        "facility:\n  colocation_per_kw: {amount: 150, per: month, source: s}\n")
+    fleet = write(tmp_path / "f.csv", "service,cpu,memory,replicas,max_per_host\nweb,500m,1Gi,3,1\nsmall,100m,100Mi,5,5\n")
+    result = run_plan(fleet, catalogue, OPTS)
+    assert result.delta.tie
+    baseline = baseline_from_dict(result_dict(result))
+    assert baseline.cheaper is None
+    changes = compare_to_baseline(result, baseline)
+    assert changes.cheaper_before is None and changes.cheaper_after is None and not changes.winner_changed
+    assert not any("cheaper strategy" in line for line in summary_lines(changes)), summary_lines(changes)
+
+
 def test_another_currency_or_fleet_is_a_clear_error(base, tmp_path):
     tmp, fleet, result, baseline = base
     eur = catalogue_copy(tmp_path, "eur", 1.0, currency="EUR")

@@ -116,7 +116,8 @@ def write_changes_sheet(wb: Workbook, changes: Changes, currency: str) -> Worksh
                 "0" if titles[c - 1] == "replicas moved" else st.money_delta
             put(ws, r, c, "n/a" if v is None else v, fmt if v is not None else st.note)
     r += 2
-    put(ws, r, 1, f"cheaper strategy: {changes.cheaper_before} in the baseline, {changes.cheaper_after} now"
+    put(ws, r, 1, f"cheaper strategy: {changes.cheaper_before or 'neither (same cost)'} in the baseline, "
+                  f"{changes.cheaper_after or 'neither (same cost)'} now"
         + (" - the cheaper strategy CHANGED" if changes.winner_changed else " (unchanged)"), st.bold)
     r += 1
     f = changes.fleet
