@@ -988,7 +988,9 @@ def churn_limited(model: StrategyModel, result: PlanningResult, base_loads: Load
     spares_wanted = result.options.spare_hosts
 
     def to_plan(hosts: list[list[Any]], method: str) -> Plan:
-        loads = tuple(HostLoad(t, dict(sorted(c.items()))) for t, c in hosts if not spares_wanted or +c)
+        # +c drops the zero counts moves leave behind (a host "holding 0 intranet-portal" is not one
+        # a spare must be able to take over, nor a Windows-only one)
+        loads = tuple(HostLoad(t, dict(sorted((+c).items()))) for t, c in hosts if not spares_wanted or +c)
         if spares_wanted:
             # Spares are empty hosts: adding them moves no replica, and the plan must keep them.
             spares, _ = spare_hosts(model, Packing(loads, 0.0, 0.0, "feasible", 0.0, 0.0, method), spares_wanted)
@@ -1005,6 +1007,7 @@ def churn_limited(model: StrategyModel, result: PlanningResult, base_loads: Load
     rows: list[ChurnRow] = []
     chosen: Plan | None = None
     last: tuple[int, float] | None = None
+    best: tuple[Plan, int, str] | None = None  # cheapest plan so far (within every later budget)
     for b in budgets:
         hosts = [[t, Counter(c)] for t, c in start]
         if b > 0:  # no move at all: the baseline placement exactly (new replicas placed, removed ones gone)
@@ -1014,6 +1017,9 @@ def churn_limited(model: StrategyModel, result: PlanningResult, base_loads: Load
         moves = moves_of(plan)
         if optimal_moves <= b and optimal.total_cost < plan.total_cost - EPS:
             plan, moves, method = optimal, optimal_moves, "full re-plan"
+        if best is not None and best[0].total_cost < plan.total_cost - EPS:
+            plan, moves, method = best  # a smaller budget's plan is within this one too, and cheaper
+        best = (plan, moves, method)
         if last is not None and plan.total_cost > last[1] - EPS and b != max_moves:
             continue  # no better than a smaller budget: keep the table short
         problems = check_plan(plan, model, result.fleet, result.catalogue)

@@ -63,7 +63,7 @@ def spare_hosts(model: StrategyModel, packing: Packing, count: int) -> tuple[lis
             t = problem.host_type(offer_name)
             vcpu, mem, n = _load(problem, host)
             return (vcpu <= t.vcpu + 1e-9 and mem <= t.memory_gib + 1e-9 and n <= t.max_items
-                    and all(offer_name in items[s].compatible for s in host.items))
+                    and all(offer_name in items[s].compatible for s, count in host.items.items() if count > 0))
 
         chosen = next((o.name for o in candidates if all(takes_over(o.name, h) for h in hosts)), None)
         label = f"pool {pool}" if pool else "hypervisor hosts"

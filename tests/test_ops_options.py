@@ -132,6 +132,21 @@ def test_the_spare_bound_counts_every_pool_a_replica_cannot_leave():
     assert resilient.lower_bound > packing.lower_bound + max(cheapest.values())
 
 
+def test_a_zero_count_left_on_a_host_does_not_change_its_spares():
+    """Re-planning with --max-moves left hosts holding '0 iis' (a Windows service) in the Linux pool: no
+    single type could then take over every host, and each pool got one spare of every type used (+588/month)."""
+    from planner.engine.problem import HostLoad
+    from planner.resilience import spare_hosts
+
+    catalogue = cloud_catalogue()
+    model = build_container_model(FLEET, catalogue, "cat.yaml")
+    packing = solve_packing(model.problem, SolveOptions(time_limit=10))
+    linux = next(h for h in packing.hosts if model.offer(h.host_type).pool == "linux")
+    with_zero = dataclasses.replace(packing, hosts=tuple(
+        HostLoad(h.host_type, {**h.items, "iis": 0}) if h is linux else h for h in packing.hosts))
+    assert spare_hosts(model, with_zero, 1) == spare_hosts(model, packing, 1)
+
+
 def test_a_vm_spare_is_licensed_for_the_guests_it_takes_over():
     """Windows guest licences belong to the physical host: after any one host fails and its VMs
     move to the spare, the spare's licence lines must already cover them (the checker recomputes
