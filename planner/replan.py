@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -866,11 +867,18 @@ def _total(st: _State, hosts: list[list[Any]]) -> float:
     return st.problem.fixed_plan_cost + sum(st.cost(t, c) for t, c in hosts)
 
 
-def _improve(st: _State, hosts: list[list[Any]], budget: int, keep_empty: bool) -> tuple[list[list[Any]], int]:
-    """Greedy local search: best saving per replica moved, within ``budget`` moves. Return hosts and moves used."""
+def _improve(st: _State, hosts: list[list[Any]], budget: int, keep_empty: bool,
+             deadline: float = math.inf) -> tuple[list[list[Any]], int, bool]:
+    """Greedy local search: best saving per replica moved, within ``budget`` moves.
+
+    Return hosts, moves used, and whether ``deadline`` cut the search short (each step is kept:
+    the hosts are always a valid placement).
+    """
     used = 0
     pair_limit = 60
     while True:
+        if time.perf_counter() > deadline:
+            return hosts, used, True
         current = _total(st, hosts)
         best = None  # (ratio, saving, moves, new hosts)
 
@@ -884,6 +892,8 @@ def _improve(st: _State, hosts: list[list[Any]], budget: int, keep_empty: bool) 
                 best = (ratio, saving, moves, new_hosts)
 
         for h, (t, c) in enumerate(hosts):
+            if time.perf_counter() > deadline:
+                break  # take the best step found so far; the next round stops
             n = sum(c.values())
             if n == 0 and keep_empty:
                 continue
@@ -915,7 +925,7 @@ def _improve(st: _State, hosts: list[list[Any]], budget: int, keep_empty: bool) 
                     new_hosts.insert(min(a, b), [target[0], merged])
                     consider(st.cost(hosts[a][0], ca) + st.cost(hosts[b][0], cb) - target[1], moves, new_hosts)
         if best is None:
-            return hosts, used
+            return hosts, used, time.perf_counter() > deadline
         hosts = best[3]
         used += best[2]
 
@@ -1008,10 +1018,15 @@ def churn_limited(model: StrategyModel, result: PlanningResult, base_loads: Load
     chosen: Plan | None = None
     last: tuple[int, float] | None = None
     best: tuple[Plan, int, str] | None = None  # cheapest plan so far (within every later budget)
-    for b in budgets:
+    deadline = time.perf_counter() + result.options.time_limit  # the local searches share one time limit
+    cut: list[int] = []
+    for i, b in enumerate(budgets):
         hosts = [[t, Counter(c)] for t, c in start]
         if b > 0:  # no move at all: the baseline placement exactly (new replicas placed, removed ones gone)
-            hosts, _ = _improve(st, hosts, max(0, b - forced), keep_empty)
+            share = max(0.0, deadline - time.perf_counter()) / (len(budgets) - i)
+            hosts, _, stopped = _improve(st, hosts, max(0, b - forced), keep_empty, time.perf_counter() + share)
+            if stopped:
+                cut.append(b)
         plan = to_plan(hosts, "baseline placement" if b == 0 else "local search from the baseline")
         method = "baseline placement" if b == 0 else "local search"
         moves = moves_of(plan)
@@ -1031,6 +1046,10 @@ def churn_limited(model: StrategyModel, result: PlanningResult, base_loads: Load
         if b == max_moves:
             chosen = plan
     assert chosen is not None
+    if cut:
+        notes.append(f"the local search from the baseline stopped at the time limit (--time-limit "
+                     f"{result.options.time_limit:g} s, shared by the move budgets) for at most "
+                     f"{', '.join(map(str, cut))} move(s): more time may find cheaper plans")
     if forced > max_moves:
         notes.append(f"--max-moves {max_moves}: {forced} move(s) are forced (hosts gone or replicas no longer fit)")
     chosen = replace(chosen, notes=chosen.notes + (f"re-planned from the baseline with at most {max_moves} move(s); "

@@ -252,6 +252,26 @@ def test_a_baseline_too_big_to_be_a_plan_is_refused_before_it_fills_memory(base,
     assert load_baseline(book).plans == load_baseline(data).plans
 
 
+def test_the_move_limited_search_keeps_to_the_time_limit(base, cheap_large, monkeypatch):
+    """--max-moves ran its local search with no time limit (1,000 replicas: not done after 20 minutes).
+    Out of time, each budget keeps what it found so far (here: nothing, so the baseline placement) and a
+    note says the search was cut."""
+    import planner.replan as replan
+
+    _, _, before, baseline = base
+    _, result = cheap_large
+    real = replan._improve
+    monkeypatch.setattr(replan, "_improve", lambda st, hosts, budget, keep, deadline: real(st, hosts, budget, keep, 0.0))
+    changes = compare_to_baseline(result, baseline, max_moves=3)
+    for plan, old in zip(changes.result.plans, before.plans, strict=True):
+        if changes.strategy(plan.strategy).moves:
+            continue  # the full re-plan needed no more than 3 moves
+        assert [(t, c) for _, t, c in plan_loads(plan)] == [(t, c) for _, t, c in plan_loads(old)]
+    notes = [n for s in changes.strategies for n in s.notes]
+    assert any("stopped at the time limit" in n for n in notes), notes
+    assert_adds_up(changes)
+
+
 def test_a_tie_is_no_cheaper_strategy_in_the_changes_either(tmp_path):
     """Both strategies cost the same (one host model, no licences): the Changes summary said
     'container-density is still the cheaper strategy'."""
