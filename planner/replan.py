@@ -273,9 +273,12 @@ def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _BadValue(f"{what} {_short(value)}; expected a number")
     try:
-        return float(value)
+        number = float(value)
     except OverflowError:
         raise _BadValue(f"{what} {_short(str(value))}; expected a finite number") from None
+    if math.isfinite(number) and abs(number) > MAX_NUMBER:  # (nan and inf: refused where amounts are read)
+        raise _BadValue(f"{what} {_short(value)}; expected a number up to {MAX_NUMBER:.0e}")
+    return number
 
 
 def _mapping(value: Any, what: str) -> dict[str, Any]:
@@ -287,12 +290,21 @@ def _mapping(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
+# Largest whole number plan data holds (replicas, pods, licensed guests), and largest amount or
+# size (a catalogue's prices are at most 10^12): far above any real plan.
+MAX_WHOLE = 10**9
+MAX_NUMBER = 1e15
+
+
 def _whole(value: Any, what: str) -> int:
-    """Return a whole number read from plan data; _BadValue for 2.5, text or true/false (never rounded)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
+    """Return a whole number read from plan data; _BadValue for 2.5, text or true/false (never rounded),
+    or a number no plan has (10**400 overflowed the licence arithmetic)."""
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_WHOLE:
+            raise _BadValue(f"{what} {_short(value)}; expected a whole number up to {MAX_WHOLE:,}")
+        return value
     raise _BadValue(f"{what} {_short(value)}; expected a whole number")
 
 

@@ -447,6 +447,10 @@ def _edit(data: dict, what: str) -> None:
         data["plans"][0]["hosts"][0]["licensed_guests"] = "abc"
     elif what == "negative licensed guests":
         data["plans"][0]["hosts"][0]["licensed_guests"] = {"windows": -5}
+    elif what == "huge licensed guests":  # 10**400 overflowed the licence arithmetic (a traceback)
+        data["plans"][0]["hosts"][0]["licensed_guests"] = {"windows": 10**400}
+    elif what == "total huge but finite":
+        data["plans"][0]["total_cost"] = 1e300
     elif what == "host id null":
         data["plans"][0]["hosts"][0]["id"] = None
     elif what == "placement host a number":
@@ -481,6 +485,8 @@ def _edit(data: dict, what: str) -> None:
     ("total too large", "expected a finite number"),
     ("licensed guests text", "licensed_guests 'abc'; expected a mapping"),
     ("negative licensed guests", "licensed_guests 'windows' -5"),
+    ("huge licensed guests", "expected a whole number up to 1,000,000,000"),
+    ("total huge but finite", "total_cost 1e+300; expected a number up to 1e+15"),
     ("host id null", "host id None; expected text"),
     ("placement host a number", "placement host 7; expected text"),
     ("service name a number", "fleet service name 12; expected text"),
