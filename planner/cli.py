@@ -55,11 +55,14 @@ def parse_gap(text: str) -> float:
 
 
 def parse_growth_option(text: str) -> float:
-    """Return a growth fraction from '30%' or '30' (both percent)."""
-    m = re.fullmatch(r"\s*([+-]?[0-9]*\.?[0-9]+)\s*%?\s*", text)
-    if not m or not -100 < float(m.group(1)) <= 10000:
-        raise PlannerError(f"--growth {text!r}: expected a percentage above -100 and at most 10000, such as 30%")
-    return float(m.group(1)) / 100.0
+    """Return a growth fraction from '30%', as the fleet's growth column reads it (the % sign is
+    required: '--growth 0.3' would otherwise plan 0.3 %, not the 30 % it may mean)."""
+    from planner.fleet import GrowthError, parse_growth
+
+    try:
+        return parse_growth(text)
+    except GrowthError as err:
+        raise PlannerError(f"--{err.found}; expected {err.expected}") from None
 
 
 @app.command()

@@ -175,6 +175,10 @@ class _Bad(Exception):
         self.found, self.expected = found, expected
 
 
+class GrowthError(_Bad):
+    """A growth value that is not a percentage (the column's and ``--growth``'s)."""
+
+
 def load_fleet(path: Path) -> Fleet:
     """Read the fleet CSV at ``path``; raise ``InputError`` listing every problem in it."""
     path = Path(path)
@@ -427,12 +431,12 @@ def parse_growth(text: str) -> float:
     if not match:
         odd = non_ascii_digit(text)
         if odd is not None:
-            raise _Bad(f"growth {quote_excerpt(text)} has a digit that is not 0-9 ({odd!r}, U+{ord(odd):04X})",
+            raise GrowthError(f"growth {quote_excerpt(text)} has a digit that is not 0-9 ({odd!r}, U+{ord(odd):04X})",
                        "a percentage such as 30%, in ASCII digits 0-9")
-        raise _Bad(f"growth {quote_excerpt(text)}", "a percentage such as 30% (the % sign is required)")
+        raise GrowthError(f"growth {quote_excerpt(text)}", "a percentage such as 30% (the % sign is required)")
     value = float(match.group(1)) / 100.0
     if value <= -1 or value > 100:
-        raise _Bad(f"growth {quote_excerpt(text)}", "a percentage above -100% and at most 10000%")
+        raise GrowthError(f"growth {quote_excerpt(text)}", "a percentage above -100% and at most 10000%")
     return value
 
 

@@ -204,6 +204,17 @@ def test_convert_to_dash_writes_the_csv_to_standard_output(tmp_path: Path, monke
     assert empty.exit_code == 2 and "--team-label '': an empty label name" in empty.output, empty.output
 
 
+def test_growth_takes_a_percentage_with_its_sign_as_the_growth_column_does(tmp_path: Path):
+    """--growth 0.3 planned 0.3 % (a user may mean 30 %), while the growth column refused a bare number."""
+    fleet = ROOT / "fleets/sock-shop.csv"
+    for value in ("0.3", "30", "abc"):
+        result = plan(fleet, "-p", ROOT / "pricing/aws.yaml", "--growth", value, "--out", tmp_path / "x.xlsx")
+        assert result.exit_code == 2, result.output
+        assert f"--growth '{value}'; expected a percentage such as 30% (the % sign is required)" in \
+            " ".join(result.output.split()), result.output
+    assert not (tmp_path / "x.xlsx").exists()
+
+
 def test_one_service_and_one_replica_are_counted_in_the_singular(tmp_path: Path):
     """The summary and convert said '1 services, 1 replicas'."""
     fleet = tmp_path / "one.csv"
