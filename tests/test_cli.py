@@ -204,14 +204,17 @@ def test_convert_to_dash_writes_the_csv_to_standard_output(tmp_path: Path, monke
     assert empty.exit_code == 2 and "--team-label '': an empty label name" in empty.output, empty.output
 
 
-def test_growth_takes_a_percentage_with_its_sign_as_the_growth_column_does(tmp_path: Path):
-    """--growth 0.3 planned 0.3 % (a user may mean 30 %), while the growth column refused a bare number."""
-    fleet = ROOT / "fleets/sock-shop.csv"
-    for value in ("0.3", "30", "abc"):
-        result = plan(fleet, "-p", ROOT / "pricing/aws.yaml", "--growth", value, "--out", tmp_path / "x.xlsx")
-        assert result.exit_code == 2, result.output
-        assert f"--growth '{value}'; expected a percentage such as 30% (the % sign is required)" in \
-            " ".join(result.output.split()), result.output
+def test_a_growth_fraction_without_its_percent_sign_is_refused(tmp_path: Path):
+    """--growth 0.3 planned 0.3 % growth, where the user may mean 30 %; 30 and 30% both mean 30 %."""
+    from planner.cli import parse_growth_option
+
+    assert parse_growth_option("30") == parse_growth_option("30%") == pytest.approx(0.3)
+    assert parse_growth_option("0") == parse_growth_option("0.3%") * 0 == 0.0
+    result = plan(ROOT / "fleets/sock-shop.csv", "-p", ROOT / "pricing/aws.yaml", "--growth", "0.3",
+                  "--out", tmp_path / "x.xlsx")
+    assert result.exit_code == 2, result.output
+    assert ("--growth '0.3': a fraction without a % sign; expected a percentage such as 30% (for 30 %) or 0.3% "
+            "(for 0.3 %)") in " ".join(result.output.split()), result.output
     assert not (tmp_path / "x.xlsx").exists()
 
 
