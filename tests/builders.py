@@ -73,3 +73,17 @@ def onprem_catalogue(**overrides: Any) -> Catalogue:
     }
     data.update(overrides)
     return Catalogue.model_validate(data)
+
+
+def write_tie_case(folder: Path) -> tuple[Path, Path]:
+    """Write a one-host-model catalogue (no licences) and a fleet both strategies pack onto the
+    same 3 hosts: a tie to the cent. Return (fleet CSV, catalogue) paths."""
+    catalogue = folder / "one-host.yaml"
+    catalogue.write_text(
+        "name: one host\ncurrency: GBP\nas_of: 2026-01-15\nsources:\n  s: {title: list, as_of: 2026-01-15}\n"
+        "host_models:\n  - {name: srv, sockets: 1, cores_per_socket: 8, memory_gib: 64, amortisation_months: 48,\n"
+        "     purchase: {amount: 4800, per: once, source: s}, power_watts: 300}\n"
+        "facility:\n  colocation_per_kw: {amount: 150, per: month, source: s}\n")
+    fleet = folder / "f.csv"
+    fleet.write_text("service,cpu,memory,replicas,max_per_host\nweb,500m,1Gi,3,1\nsmall,100m,100Mi,5,5\n")
+    return fleet, catalogue

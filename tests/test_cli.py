@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
+from tests.builders import write_tie_case
 
 ROOT = Path(__file__).resolve().parent.parent
 FLEETS = sorted((ROOT / "fleets").glob("*.csv"))
@@ -130,14 +131,7 @@ def test_service_too_big_for_any_host_exits_2_listing_all(tmp_path: Path):
 def test_a_tie_is_not_reported_as_one_strategy_cheaper_by_zero(tmp_path: Path):
     """One host model and no licences: both strategies need the same 3 hosts. The summary said
     "container-density is cheaper by GBP 0.00 per month (0.0 %, ...)"."""
-    catalogue = tmp_path / "one-host.yaml"
-    catalogue.write_text(
-        "name: one host\ncurrency: GBP\nas_of: 2026-01-15\nsources:\n  s: {title: list, as_of: 2026-01-15}\n"
-        "host_models:\n  - {name: srv, sockets: 1, cores_per_socket: 8, memory_gib: 64, amortisation_months: 48,\n"
-        "     purchase: {amount: 4800, per: once, source: s}, power_watts: 300}\n"
-        "facility:\n  colocation_per_kw: {amount: 150, per: month, source: s}\n")
-    fleet = tmp_path / "f.csv"
-    fleet.write_text("service,cpu,memory,replicas,max_per_host\nweb,500m,1Gi,3,1\nsmall,100m,100Mi,5,5\n")
+    fleet, catalogue = write_tie_case(tmp_path)
     result = plan(fleet, "-p", catalogue, "--out", tmp_path / "x.xlsx", "--time-limit", "5",
                   "--json", tmp_path / "x.json")
     assert result.exit_code == 0, result.output

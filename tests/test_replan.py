@@ -23,6 +23,7 @@ from planner.replan import (
 from planner.report.json_out import result_dict
 from planner.report.replan_sheets import write_changes_sheet
 from planner.sensitivity import catalogue_yaml, scale_prices
+from tests.builders import write_tie_case
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_CLOUD = ROOT / "tests/data/pricing/tiny-cloud.yaml"
@@ -275,13 +276,7 @@ def test_the_move_limited_search_keeps_to_the_time_limit(base, cheap_large, monk
 def test_a_tie_is_no_cheaper_strategy_in_the_changes_either(tmp_path):
     """Both strategies cost the same (one host model, no licences): the Changes summary said
     'container-density is still the cheaper strategy'."""
-    catalogue = tmp_path / "one-host.yaml"
-    catalogue.write_text(
-        "name: one host\ncurrency: GBP\nas_of: 2026-01-15\nsources:\n  s: {title: list, as_of: 2026-01-15}\n"
-        "host_models:\n  - {name: srv, sockets: 1, cores_per_socket: 8, memory_gib: 64, amortisation_months: 48,\n"
-        "     purchase: {amount: 4800, per: once, source: s}, power_watts: 300}\n"
-        "facility:\n  colocation_per_kw: {amount: 150, per: month, source: s}\n")
-    fleet = write(tmp_path / "f.csv", "service,cpu,memory,replicas,max_per_host\nweb,500m,1Gi,3,1\nsmall,100m,100Mi,5,5\n")
+    fleet, catalogue = write_tie_case(tmp_path)
     result = run_plan(fleet, catalogue, OPTS)
     assert result.delta.tie
     baseline = baseline_from_dict(result_dict(result))
