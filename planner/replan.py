@@ -1053,6 +1053,8 @@ def churn_limited(model: StrategyModel, result: PlanningResult, base_loads: Load
         if problems:
             raise AssertionError(f"{model.strategy} churn-limited plan failed the independent check:\n"
                                  + "\n".join(problems))
+        if moves > b:  # only where moves are forced (hosts gone, replicas that no longer fit)
+            method += f"; {moves - b} more move(s) forced: hosts gone or replicas that no longer fit"
         rows.append(ChurnRow(b, moves, plan.total_cost, len(plan.hosts), method))
         last = (b, plan.total_cost)
         if b == max_moves:

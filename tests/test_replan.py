@@ -273,6 +273,19 @@ def test_the_move_limited_search_keeps_to_the_time_limit(base, cheap_large, monk
     assert_adds_up(changes)
 
 
+def test_moves_a_gone_host_type_forces_are_labelled_as_forced(base, tmp_path):
+    """The churn table read "at most 0 move(s): ... (16 moved, baseline placement)"."""
+    _, fleet, before, baseline = base
+    gone = {t for p in before.plans for t in (h.type for h in p.hosts)}
+    cat = load_catalogue(TINY_CLOUD)
+    kept = [t for t in cat.instance_types if t.name not in gone]
+    assert kept, "every instance type is used: pick a fleet that leaves one out"
+    path = catalogue_copy(tmp_path, "without", 1.0, instance_types=kept)
+    changes = compare_to_baseline(run_plan(fleet, path, OPTS), baseline, max_moves=0)
+    rows = [row for s in changes.strategies for row in s.churn if row.moves > row.budget]
+    assert rows and all("more move(s) forced: hosts gone or replicas that no longer fit" in row.method for row in rows)
+
+
 def test_a_tie_is_no_cheaper_strategy_in_the_changes_either(tmp_path):
     """Both strategies cost the same (one host model, no licences): the Changes summary said
     'container-density is still the cheaper strategy'."""
