@@ -55,22 +55,13 @@ def parse_gap(text: str) -> float:
 
 
 def parse_growth_option(text: str) -> float:
-    """Return a growth fraction from '30%' (as the fleet's growth column reads it) or '30'.
-
-    A bare number is percent too, except a fraction such as 0.3: it may mean 30 %, so it is
-    refused rather than planned as 0.3 %.
-    """
+    """Return a growth fraction from '30%' or '30' (a bare fraction such as 0.3 is refused: ``parse_growth``)."""
     from planner.fleet import GrowthError, parse_growth
 
-    bare = re.fullmatch(r"\s*[+-]?[0-9]+(?:\.[0-9]+)?\s*", text)
-    if bare and 0 < abs(float(text)) < 1:
-        raise PlannerError(f"--growth {text.strip()!r}: a fraction without a % sign; expected a percentage such as "
-                           f"{float(text) * 100:g}% (for {float(text) * 100:g} %) or {text.strip()}% (for "
-                           f"{text.strip()} %)")
     try:
-        return parse_growth(f"{text.strip()}%" if bare and float(text) else text)
+        return parse_growth(text, bare_is_percent=True)
     except GrowthError as err:
-        raise PlannerError(f"--{err.found}; expected {err.expected.replace(' (the % sign is required)', '')}") from None
+        raise PlannerError(f"--{err.found}; expected {err.expected}") from None
 
 
 @app.command()

@@ -423,17 +423,30 @@ def _read_row(
     )
 
 
-def parse_growth(text: str) -> float:
-    """Return a growth fraction from a percentage like ``30%`` (0.3) or ``-10%``."""
-    match = re.fullmatch(r"\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*%\s*", text)
-    if not match and re.fullmatch(r"\s*[+-]?0+(?:\.0*)?\s*", text):
+def parse_growth(text: str, bare_is_percent: bool = False) -> float:
+    """Return a growth fraction from a percentage like ``30%`` (0.3) or ``-10%``.
+
+    With ``bare_is_percent`` (``--growth``) a number without its sign is percent too (``30``),
+    except a fraction such as 0.3: it may mean 30 %, so it is refused rather than read as 0.3 %.
+    """
+    bare = re.fullmatch(r"\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*", text)
+    if bare and float(bare.group(1)) == 0:
         return 0.0  # no growth needs no unit
+    if bare and bare_is_percent:
+        number = bare.group(1)
+        if abs(float(number)) < 1:
+            raise GrowthError(f"growth {quote_excerpt(text)}: a fraction without a % sign",
+                              f"a percentage such as {float(number) * 100:g}% (for {float(number) * 100:g} %) or "
+                              f"{number}% (for {number} %)")
+        text = f"{number}%"
+    match = re.fullmatch(r"\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*%\s*", text)
     if not match:
         odd = non_ascii_digit(text)
         if odd is not None:
             raise GrowthError(f"growth {quote_excerpt(text)} has a digit that is not 0-9 ({odd!r}, U+{ord(odd):04X})",
-                       "a percentage such as 30%, in ASCII digits 0-9")
-        raise GrowthError(f"growth {quote_excerpt(text)}", "a percentage such as 30% (the % sign is required)")
+                              "a percentage such as 30%, in ASCII digits 0-9")
+        raise GrowthError(f"growth {quote_excerpt(text)}", "a percentage such as 30%"
+                          + ("" if bare_is_percent else " (the % sign is required)"))
     value = float(match.group(1)) / 100.0
     if value <= -1 or value > 100:
         raise GrowthError(f"growth {quote_excerpt(text)}", "a percentage above -100% and at most 10000%")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from planner.catalogue import Catalogue, load_catalogue
 from planner.check import check_plan
@@ -56,6 +57,18 @@ class Delta:
         return self.absolute <= TIE_TOLERANCE
 
 
+def delta_of(plans: Iterable[Any]) -> Delta | None:
+    """Return the saving of the cheaper of two plans (anything with ``strategy`` and ``total_cost``:
+    this run's plans or a baseline's), or None with fewer than two."""
+    ranked = sorted(plans, key=lambda p: (p.total_cost, p.strategy))
+    if len(ranked) < 2:
+        return None
+    a, b = ranked[:2]
+    absolute = b.total_cost - a.total_cost
+    percent = 100.0 * absolute / b.total_cost if b.total_cost else 0.0
+    return Delta(absolute, percent, a.strategy)
+
+
 @dataclass(frozen=True)
 class PlanningResult:
     """Everything a report needs."""
@@ -73,12 +86,7 @@ class PlanningResult:
     @property
     def delta(self) -> Delta | None:
         """Return the saving of the cheaper plan, or None with fewer than two plans."""
-        if len(self.plans) < 2:
-            return None
-        a, b = sorted(self.plans, key=lambda p: (p.total_cost, p.strategy))[:2]
-        absolute = b.total_cost - a.total_cost
-        percent = 100.0 * absolute / b.total_cost if b.total_cost else 0.0
-        return Delta(absolute, percent, a.strategy)
+        return delta_of(self.plans)
 
     @property
     def unverified_prices(self) -> tuple[UsedPrice, ...]:

@@ -54,7 +54,7 @@ from planner.engine.problem import (
 )
 from planner.errors import PlannerError
 from planner.fleet import MAX_MAX_PER_HOST, MAX_REPLICAS, Fleet, Service
-from planner.pipeline import TIE_TOLERANCE, PlanningResult, build_models
+from planner.pipeline import PlanningResult, build_models, delta_of
 from planner.plans import Plan, extract_plan
 from planner.resilience import spare_hosts, with_spares
 from planner.strategies import STRATEGIES, StrategyModel
@@ -124,10 +124,8 @@ class Baseline:
     @property
     def cheaper(self) -> str | None:
         """Return the strategy that was cheaper in the baseline (None on a tie to the cent)."""
-        if len(self.plans) < 2:
-            return None
-        a, b = sorted(self.plans.values(), key=lambda p: (p.total_cost, p.strategy))[:2]
-        return None if b.total_cost - a.total_cost <= TIE_TOLERANCE else a.strategy
+        delta = delta_of(self.plans.values())
+        return None if delta is None or delta.tie else delta.cheaper
 
 
 # A baseline file is at most this big (a 20,000-replica plan's JSON is about 30 MB), and a
