@@ -356,6 +356,7 @@ def aggregate_mip_bound(
     probe: float | None = None,
     worth_going_on: Callable[[float, float, float], bool] | None = None,
     whole_editions: bool = True,
+    mixes: dict[tuple[int, ...], float] | None = None,
 ) -> AggregateMIP:
     """Solve the aggregate LP with whole host counts (n[t], z[L,t] integer); return its dual bound.
 
@@ -370,6 +371,11 @@ def aggregate_mip_bound(
     With ``probe`` and ``worth_going_on``: after ``probe`` seconds the MIP stops unless
     ``worth_going_on(dual bound, its own relative gap, seconds so far)`` says so (checked
     at each interrupt point), so one run serves both as a cheap probe and as the full solve.
+
+    ``mixes``, if given, receives every host mix (whole hosts per type) that the MIP's
+    search met as a feasible point, with its objective (plan total): near-optimal mixes
+    other than the optimum, for ``mix_patterns`` to try when the optimum's hosts cannot
+    hold the fleet.
     """
     n_s, n_t = inst.n_groups, inst.n_types
     none = AggregateMIP(None, False, None, None)
@@ -389,27 +395,37 @@ def aggregate_mip_bound(
     highs.changeColsIntegrality(n_cols, np.arange(n_cols, dtype=np.int32), integrality)
     highs.setOptionValue("mip_rel_gap", float(rel_gap))
     highs.setOptionValue("random_seed", int(seed))
-    if probe is None or worth_going_on is None:
+    fixed_plan_cost = float(inst.problem.fixed_plan_cost)
+    probing = probe is not None and worth_going_on is not None
+    if not probing and mixes is None:
         highs.run()
     else:
         started = time.perf_counter()
         with deferred_signals() as stop_requested:
 
-            def interrupt(_kind: int, _message: str, data_out: object, data_in: object, _user: object) -> None:
+            def callback(kind: int, _message: str, data_out: object, data_in: object, _user: object) -> None:
+                if kind == highspy.cb.HighsCallbackType.kCallbackMipSolution:
+                    point = np.asarray(data_out.mip_solution)[n_y:n_y + n_t]
+                    key = tuple(int(c) for c in np.rint(point))
+                    value = fixed_plan_cost + float(data_out.objective_function_value)
+                    mixes[key] = min(value, mixes.get(key, value))
+                    return
                 seconds = time.perf_counter() - started
-                if stop_requested() or (seconds >= probe and not worth_going_on(
-                        float(inst.problem.fixed_plan_cost) + data_out.mip_dual_bound, data_out.mip_gap, seconds)):
+                if stop_requested() or (probing and seconds >= probe and not worth_going_on(
+                        fixed_plan_cost + data_out.mip_dual_bound, data_out.mip_gap, seconds)):
                     data_in.user_interrupt = True
 
-            highs.setCallback(interrupt, None)
+            highs.setCallback(callback, None)
             highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+            if mixes is not None:
+                highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipSolution)
             highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()
     dual = float(info.mip_dual_bound)
     if status == highspy.HighsModelStatus.kInfeasible or not np.isfinite(dual):
         return none
-    total = float(inst.problem.fixed_plan_cost) + dual
+    total = fixed_plan_cost + dual
     bound = total - abs(total) * MIP_BOUND_RTOL - BOUND_ATOL
     hosts = replicas = licensed = None
     if info.primal_solution_status == 2:  # a feasible point exists

@@ -15,6 +15,7 @@ from __future__ import annotations
 import highspy
 import numpy as np
 
+from planner.engine.bounds import reachable_capacities
 from planner.engine.highs_setup import new_highs
 from planner.engine.instance import Bin, Instance
 
@@ -23,8 +24,16 @@ MAX_PAIRS = 20_000
 
 
 def pack_into_hosts(inst: Instance, hosts_by_type: np.ndarray, time_limit: float, seed: int = 0,
-                    licensed_hosts: np.ndarray | None = None) -> list[Bin] | None:
+                    licensed_hosts: np.ndarray | None = None, demand: np.ndarray | None = None,
+                    load_floors: bool = False) -> list[Bin] | None:
     """Return a packing of every replica into exactly these hosts, or None (none exists, or none found in time).
+
+    ``demand`` (replicas per group) replaces the fleet's counts: the caller has placed the
+    rest. With ``load_floors`` each host must carry at least its type's reachable vCPU and
+    memory (``bounds.reachable_capacities``) minus the hosts' total slack over ``demand``:
+    every packing into these hosts does, since no host carries more than it can reach,
+    so the rows cut no packing, and where the slack is nearly 0 they tell HiGHS at once
+    that every host is (nearly) full.
 
     variables  x[s,b] in {0 .. min(max_per_host, fit alone)}   replicas of group s on host b
     subject to sum_b x[s,b] == count_s;  per host b: vCPU, memory and slots within its type's capacity
@@ -53,11 +62,12 @@ def pack_into_hosts(inst: Instance, hosts_by_type: np.ndarray, time_limit: float
             return True
         return bool(rank[b] < round(float(licensed_hosts[lic, t])))
 
-    pairs = [(s, b) for s in range(inst.n_groups) for b in range(len(host_types)) if may_hold(s, b)]
+    need = inst.group_count.astype(np.int64) if demand is None else np.asarray(demand, dtype=np.int64)
+    pairs = [(s, b) for s in range(inst.n_groups) if need[s] > 0 for b in range(len(host_types)) if may_hold(s, b)]
     if len(pairs) > MAX_PAIRS:
         return None
     n = len(pairs)
-    upper = np.array([float(min(inst.group_cap[s], inst.fit_alone[s, host_types[b]])) for s, b in pairs])
+    upper = np.array([float(min(inst.group_cap[s], inst.fit_alone[s, host_types[b]], need[s])) for s, b in pairs])
     highs = new_highs(time_limit, seed)
     highs.addVars(n, np.zeros(n), upper)
     highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.int32))
@@ -68,20 +78,24 @@ def pack_into_hosts(inst: Instance, hosts_by_type: np.ndarray, time_limit: float
         by_host.setdefault(b, []).append(j)
     for s in range(inst.n_groups):
         js = by_group.get(s, [])
-        need = float(inst.group_count[s])
-        if need > 0 and not js:
+        if need[s] > 0 and not js:
             return None  # no host of these types can take this group
         if js:
-            highs.addRow(need, need, len(js), np.array(js, dtype=np.int32), np.ones(len(js)))
+            highs.addRow(float(need[s]), float(need[s]), len(js), np.array(js, dtype=np.int32), np.ones(len(js)))
     inf = highspy.kHighsInf
+    floors = _load_floors(inst, host_types, need) if load_floors else None
+    if floors is False:
+        return None  # these hosts cannot reach the load at all
     for b, t in enumerate(host_types):
         js = by_host.get(b, [])
         if not js:
             continue
         idx = np.array(js, dtype=np.int32)
         groups = np.array([pairs[j][0] for j in js])
-        highs.addRow(-inf, float(inst.type_vcpu[t]), len(js), idx, inst.group_vcpu[groups].astype(float))
-        highs.addRow(-inf, float(inst.type_memory_gib[t]), len(js), idx, inst.group_memory_gib[groups].astype(float))
+        vcpu_floor, memory_floor = floors[t] if floors else (-inf, -inf)
+        highs.addRow(vcpu_floor, float(inst.type_vcpu[t]), len(js), idx, inst.group_vcpu[groups].astype(float))
+        highs.addRow(memory_floor, float(inst.type_memory_gib[t]), len(js), idx,
+                     inst.group_memory_gib[groups].astype(float))
         highs.addRow(-inf, float(inst.type_slots[t]), len(js), idx, np.ones(len(js)))
     highs.run()
     if highs.getInfo().primal_solution_status != 2:  # no feasible point found
@@ -92,6 +106,30 @@ def pack_into_hosts(inst: Instance, hosts_by_type: np.ndarray, time_limit: float
         if x[j] > 0:
             bins[b].counts[s] = int(x[j])
     bins = [b for b in bins if b.counts]
-    if not inst.coverage_ok(bins):  # every host within capacity (the engine's own test), every replica once
+    if not covers(inst, bins, need):  # every host within capacity (the engine's own test), every replica once
         return None
     return bins
+
+
+def covers(inst: Instance, bins: list[Bin], demand: np.ndarray) -> bool:
+    """Return True when ``bins`` fit their hosts (the engine's own test) and hold exactly ``demand``."""
+    held = np.zeros(inst.n_groups, dtype=np.int64)
+    for b in bins:
+        if not inst.bin_fits(b.type_index, b.counts):
+            return False
+        for s, n in b.counts.items():
+            held[s] += n
+    return bool(np.array_equal(held, np.asarray(demand, dtype=np.int64)))
+
+
+def _load_floors(inst: Instance, host_types: list[int], demand: np.ndarray) -> dict[int, tuple[float, float]] | bool:
+    """Return per type the least (vCPU, memory) one of these hosts carries, or False when they cannot hold ``demand``."""
+    reach_vcpu, reach_memory = reachable_capacities(inst)
+    load = (float(np.dot(inst.group_vcpu, demand)), float(np.dot(inst.group_memory_gib, demand)))
+    slack = (sum(float(reach_vcpu[t]) for t in host_types) - load[0],
+             sum(float(reach_memory[t]) for t in host_types) - load[1])
+    if min(slack[0] + 1e-9 * max(1.0, load[0]), slack[1] + 1e-9 * max(1.0, load[1])) < 0:
+        return False
+    # A hair below the exact figure, so float rounding never cuts a packing.
+    return {t: (float(reach_vcpu[t]) - slack[0] - 1e-7 * max(1.0, load[0]),
+                float(reach_memory[t]) - slack[1] - 1e-7 * max(1.0, load[1])) for t in set(host_types)}

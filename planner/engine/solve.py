@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from planner.engine.bounds import aggregate_lp_bound, aggregate_mip_bound
+from planner.engine.bounds import aggregate_lp_bound, aggregate_mip_bound, reachable_capacities
 from planner.engine.colgen import ColumnGeneration, fill_slack
 from planner.engine.components import split_pools
 from planner.engine.ffd import best_ffd, lp_guided_packing, right_size
@@ -29,6 +29,7 @@ from planner.engine.fixed_hosts import pack_into_hosts
 from planner.engine.highs_setup import use_threads
 from planner.engine.improve import lns_improve
 from planner.engine.instance import Bin, Instance, build_instance
+from planner.engine.mix_patterns import pack_mix_by_patterns
 from planner.engine.milp import (
     build_assignment_model,
     estimate_size,
@@ -86,6 +87,13 @@ HOST_SET_MILP_SECONDS = 15.0
 HOST_SET_MILP_MAX_VARS = MILP_STRONG_LINK_VARS
 # Its note (dropped again when the plan ends optimal: the bound's source then says nothing).
 AGGREGATE_MIP_NOTE = "aggregate MIP (whole host counts)"
+# Near-optimal mixes of the aggregate MIP tried (``_try_near_mixes``): those within this many
+# gap targets of the bound (twice: a pool a little past the target can still bring the whole
+# plan within it, where other pools are exact), of at most this many hosts (the pattern
+# packer's master grows with them), within this share of the time left.
+NEAR_MIX_WINDOW = 2.0
+NEAR_MIX_MAX_HOSTS = 200
+NEAR_MIX_SHARE = 0.8
 # Columns kept for the dive on large instances (re-solves slow down as columns pile up).
 DIVE_COLUMNS = 1500
 # The same on small pools, where the exact root leaves thousands of columns: the dive's
@@ -232,8 +240,9 @@ def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbe
         closing = max(AGGREGATE_MIP_CLOSING_GAP, 0.5 * relative_gap(incumbent.cost, bound))
         return mip_gap <= closing and seconds <= AGGREGATE_MIP_CLOSING_FACTOR * probe
 
+    mixes: dict[tuple[int, ...], float] = {}
     mip = aggregate_mip_bound(inst, budget, rel_gap=0.1 * options.gap, seed=options.seed,
-                              probe=probe, worth_going_on=worth_going_on)
+                              probe=probe, worth_going_on=worth_going_on, mixes=mixes)
     if mip.bound is not None and mip.bound > bound:
         bound = mip.bound
         notes.append(f"{AGGREGATE_MIP_NOTE} " + ("solved" if mip.proven_optimal else "stopped early")
@@ -253,7 +262,55 @@ def _run_aggregate_mip(inst: Instance, options: SolveOptions, incumbent: Incumbe
             seconds = min(FIXED_HOSTS_SECONDS, FIXED_HOSTS_SHARE * max(0.0, remaining()))
         if packed is None:
             incumbent.offer(pack_into_hosts(inst, mip.hosts_by_type, seconds, options.seed), "mip-hosts")
+    if mip.hosts_by_type is not None and status_for(incumbent.cost, bound, options.gap) == "feasible":
+        _try_near_mixes(inst, options, incumbent, bound, mixes, mip.hosts_by_type, remaining, notes)
     return bound, mip.hosts_by_type, mip.licensed_hosts
+
+
+def _try_near_mixes(inst: Instance, options: SolveOptions, incumbent: Incumbent, bound: float,
+                    mixes: dict[tuple[int, ...], float], tried: np.ndarray, remaining: Callable[[], float],
+                    notes: list[str]) -> None:
+    """Try to fill the near-optimal host mixes the aggregate MIP met, roomiest first (``mix_patterns``).
+
+    Where the MIP's optimum is barely big enough, its hosts often cannot hold the fleet
+    (every host would have to be filled to the last 0.05 core and the last MiB), while
+    another mix a few dollars dearer can. Its search meets such mixes on the way: those
+    within NEAR_MIX_WINDOW times the gap target of the bound, and cheaper than the plan so
+    far, are tried in order of their spare room (the lesser of their spare vCPU and
+    memory, each as a share of the fleet's), within NEAR_MIX_SHARE of the time left. A mix that is filled gives a plan
+    within about that window of the bound. (Retail-platform / AWS / containers: the
+    optimum's 14 hosts have 0.1 vCPU and 0.9 GiB to spare and are never filled; a mix
+    12 dollars dearer with 0.3 vCPU and 2.7 GiB is, in 5 s.)
+    """
+    limit = min(incumbent.cost - 1e-6, bound * (1.0 + NEAR_MIX_WINDOW * options.gap))
+    tried_key = tuple(int(c) for c in np.rint(tried))
+    reach_vcpu, reach_memory = reachable_capacities(inst)
+    load_vcpu = float(np.dot(inst.group_vcpu, inst.group_count))
+    load_memory = float(np.dot(inst.group_memory_gib, inst.group_count))
+    ranked = []
+    for key, value in mixes.items():
+        hosts = np.array(key, dtype=float)
+        if key == tried_key or value > limit or hosts.sum() > NEAR_MIX_MAX_HOSTS:
+            continue
+        room_vcpu = float(np.dot(hosts, reach_vcpu)) - load_vcpu
+        room_memory = float(np.dot(hosts, reach_memory)) - load_memory
+        if min(room_vcpu, room_memory) < 0:
+            continue
+        room = min(room_vcpu / max(load_vcpu, 1e-12), room_memory / max(load_memory, 1e-12))
+        ranked.append((-room, value, key))
+    if not ranked:
+        return
+    deadline = time.perf_counter() + NEAR_MIX_SHARE * max(0.0, remaining())
+    before, filled = incumbent.cost, 0
+    for _, _, key in sorted(ranked):
+        if time.perf_counter() >= deadline:
+            break
+        bins = pack_mix_by_patterns(inst, np.array(key, dtype=float), deadline, options.seed)
+        if incumbent.offer(bins, "near-mix"):
+            filled += 1
+            break
+    if filled:
+        notes.append(f"a near-optimal host mix of the aggregate MIP was filled: saved {before - incumbent.cost:,.2f} per month")
 
 
 def _run_host_set_milp(inst: Instance, options: SolveOptions, incumbent: Incumbent, mip_hosts: np.ndarray,
