@@ -2,11 +2,12 @@
 
 The aggregate MIP (``bounds.py``) picks the cheapest whole numbers of hosts per type;
 ``fixed_hosts.pack_into_hosts`` then tries to fill exactly those hosts with one
-(group, host) MIP. Where the mix is barely big enough that MIP is slow: on
-retail-platform / AWS / containers the 13 hosts of the cheapest mix hold 269.95 of
-the 269.95 vCPU that 0.05-core requests can reach, so every host must be filled to
-the last 0.05 core, and five of the hosts are identical (HiGHS found the packing in
-2 to 20 s depending on the seed, or not at all).
+(group, host) MIP. Where the mix is barely big enough that MIP is slow or never
+succeeds: on retail-platform / AWS / containers the mixes within 0.1 % of the bound
+have 0 to 0.35 vCPU and 1 to 8 GiB to spare over 12 to 16 hosts, so every host must
+be filled to the last 0.05 core and nearly the last GiB, and several hosts are
+identical (the one-MIP packing of the mix the engine uses: 0 of 4 seeds in 10 s, 1 of 4
+with the load floors below).
 
 Here the question "do these hosts hold the fleet?" is asked of patterns instead
 (a pattern is one host's content):
@@ -20,10 +21,13 @@ Patterns are priced per type with the load floors of ``fixed_hosts`` (each host
 carries at least its reachable capacity minus the mix's total slack, in vCPU and
 memory): where the slack is zero every pattern fills its host exactly. Pricing is a
 dynamic programme over vCPU units (exact when its best pattern also fits the
-memory), else a small MIP. A master at zero is a fractional packing; a few of its
-heaviest patterns on hosts of types with two or more hosts are fixed (which takes
-away the symmetry between identical hosts) and ``pack_into_hosts`` places the rest,
-with the load floors. On retail-platform that settles the mix in 2 to 4 s.
+memory); when that pattern breaks a memory limit, the programme again with memory
+priced in (``_lagrange_price``), then trades of replicas of equal vCPU
+(``_swap_repair``), and only then a small MIP. A master at zero is a fractional
+packing; a few of its heaviest patterns on hosts of types with two or more hosts are
+fixed (which takes away the symmetry between identical hosts) and ``pack_into_hosts``
+places the rest, with the load floors. On retail-platform the mix the engine uses is
+filled in 3.0 to 5.5 s over 6 seeds (``_swap_repair`` took it from 3.6 to 6.7 s).
 
 Nothing here is a bound: the caller offers the plan to the incumbent, which prices
 and checks it.
