@@ -2,8 +2,10 @@
 
 0. Independent pools (no host type in common) are solved apart and added up.
 1. FFD (always; the plan we never do worse than) and the aggregate LP bound; the
-   aggregate MIP (whole host counts: a stronger bound, and hosts to pack into); where
-   per-host licences cost and the full MILP is too big, the MILP over the MIP's hosts.
+   aggregate MIP (whole host counts: a stronger bound, and hosts to pack into; when
+   they cannot hold the replicas, the near-optimal mixes its search met, filled by
+   ``mix_patterns``); where per-host licences cost and the full MILP is too big, the
+   MILP over the MIP's hosts.
 2. Small models: the aggregated assignment MILP (HiGHS, or CBC on request),
    warm-started from the incumbent, within the remaining time.
 3. Large models: column generation over host patterns (Farley / LP bound and a
@@ -283,9 +285,9 @@ def _try_near_mixes(inst: Instance, options: SolveOptions, incumbent: Incumbent,
     the bound. (Retail-platform / AWS / containers: the optimum's 14 hosts have 0.1 vCPU
     and 0.9 GiB to spare and are never filled; a mix 12 dollars dearer with 0.3 vCPU and
     2.7 GiB is, in 3.4 s.) The time is lost where no mix is filled: that retail pool then
-    ends at 9,982 (a stand-in packer that never fills) instead of 9,884-9,903 in 10 s. Mixes of more than NEAR_MIX_MAX_HOSTS hosts are
-    left alone: the master grows with them (on-prem, 5,000 replicas, a 111-host mix took
-    142 s without being filled).
+    ends at 9,982 (with a stand-in packer that never fills) instead of 9,884-9,903 in 10 s.
+    Mixes of more than NEAR_MIX_MAX_HOSTS hosts are left alone: the master grows with them
+    (on-prem, 5,000 replicas: a 111-host mix took 142 s without being filled).
     """
     limit = min(incumbent.cost - 1e-6, bound * (1.0 + NEAR_MIX_WINDOW * options.gap))
     tried_key = tuple(int(c) for c in np.rint(tried))
@@ -299,23 +301,22 @@ def _try_near_mixes(inst: Instance, options: SolveOptions, incumbent: Incumbent,
             continue
         room_vcpu = float(np.dot(hosts, reach_vcpu)) - load_vcpu
         room_memory = float(np.dot(hosts, reach_memory)) - load_memory
-        if min(room_vcpu, room_memory) < 0:
-            continue
+        if room_vcpu < -1e-9 * max(1.0, load_vcpu) or room_memory < -1e-9 * max(1.0, load_memory):
+            continue  # cannot hold the pool's requests at all
         room = min(room_vcpu / max(load_vcpu, 1e-12), room_memory / max(load_memory, 1e-12))
         ranked.append((-room, value, key))
     if not ranked:
         return
     deadline = time.perf_counter() + min(NEAR_MIX_SECONDS, NEAR_MIX_SHARE * max(0.0, remaining()))
-    before, filled = incumbent.cost, 0
+    before = incumbent.cost
     for _, _, key in sorted(ranked):
         if time.perf_counter() >= deadline:
-            break
+            return
         bins = pack_mix_by_patterns(inst, np.array(key, dtype=float), deadline, options.seed)
         if incumbent.offer(bins, "near-mix"):
-            filled += 1
-            break
-    if filled:
-        notes.append(f"a near-optimal host mix of the aggregate MIP was filled: saved {before - incumbent.cost:,.2f} per month")
+            notes.append(f"a near-optimal host mix of the aggregate MIP was filled: saved "
+                         f"{before - incumbent.cost:,.2f} per month")
+            return
 
 
 def _run_host_set_milp(inst: Instance, options: SolveOptions, incumbent: Incumbent, mip_hosts: np.ndarray,
