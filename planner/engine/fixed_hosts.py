@@ -106,20 +106,9 @@ def pack_into_hosts(inst: Instance, hosts_by_type: np.ndarray, time_limit: float
         if x[j] > 0:
             bins[b].counts[s] = int(x[j])
     bins = [b for b in bins if b.counts]
-    if not covers(inst, bins, need):  # every host within capacity (the engine's own test), every replica once
+    if not inst.coverage_ok(bins, need):  # every host within capacity (the engine's own test), every replica once
         return None
     return bins
-
-
-def covers(inst: Instance, bins: list[Bin], demand: np.ndarray) -> bool:
-    """Return True when ``bins`` fit their hosts (the engine's own test) and hold exactly ``demand``."""
-    held = np.zeros(inst.n_groups, dtype=np.int64)
-    for b in bins:
-        if not inst.bin_fits(b.type_index, b.counts):
-            return False
-        for s, n in b.counts.items():
-            held[s] += n
-    return bool(np.array_equal(held, np.asarray(demand, dtype=np.int64)))
 
 
 def _load_floors(inst: Instance, host_types: list[int], demand: np.ndarray) -> dict[int, tuple[float, float]] | bool:

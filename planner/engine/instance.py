@@ -151,15 +151,15 @@ class Instance:
         """Return fixed plan cost plus every bin's monthly cost."""
         return float(self.problem.fixed_plan_cost) + sum(self.bin_cost(b.type_index, b.counts) for b in bins)
 
-    def coverage_ok(self, bins: list[Bin]) -> bool:
-        """Return True when every bin fits and every group is placed exactly ``count`` times."""
+    def coverage_ok(self, bins: list[Bin], demand: np.ndarray | None = None) -> bool:
+        """Return True when every bin fits and every group is placed exactly ``count`` times (or ``demand[g]``)."""
         placed = np.zeros(self.n_groups, dtype=np.int64)
         for b in bins:
             if not self.bin_fits(b.type_index, b.counts):
                 return False
             for g, n in b.counts.items():
                 placed[g] += n
-        return bool(np.array_equal(placed, self.group_count))
+        return bool(np.array_equal(placed, self.group_count if demand is None else np.asarray(demand, dtype=np.int64)))
 
     def to_host_loads(self, bins: list[Bin]) -> tuple[HostLoad, ...]:
         """Return the bins as HostLoads in canonical order (type name, then sorted content)."""

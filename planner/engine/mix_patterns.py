@@ -42,7 +42,7 @@ import highspy
 import numpy as np
 
 from planner.engine.bounds import reachable_capacities
-from planner.engine.fixed_hosts import covers, pack_into_hosts
+from planner.engine.fixed_hosts import pack_into_hosts
 from planner.engine.highs_setup import new_highs
 from planner.engine.instance import Bin, Instance
 from planner.engine.reach import on_grid
@@ -381,6 +381,6 @@ def _complete(inst: Instance, master: _Master, lam: np.ndarray, deadline: float,
         rest = pack_into_hosts(inst, left, seconds, seed, demand=demand, load_floors=True) if demand.any() else []
         if rest is not None:
             bins = fixed + rest
-            if covers(inst, bins, master.demand):
+            if inst.coverage_ok(bins, master.demand):
                 return bins
     return None

@@ -63,6 +63,18 @@ def test_a_partial_demand_is_placed_alone() -> None:
     assert bins is not None and len(bins) == 1 and bins[0].counts == {0: 1, 1: 1}
 
 
+def _memory_trade_master():
+    """Two 4-core, 12 GiB hosts filled exactly: two 5 GiB, two 3 GiB and four 1 GiB replicas of 1 core each."""
+    host = HostType("h", 4.0, 12.0, 10, 100.0, {})
+    groups = (
+        ItemGroup("big", 2, 1.0, 5.0, 2, frozenset({"h"}), None),
+        ItemGroup("medium", 2, 1.0, 3.0, 2, frozenset({"h"}), None),
+        ItemGroup("small", 4, 1.0, 1.0, 4, frozenset({"h"}), None),
+    )
+    inst = build_instance(PackingProblem(groups, (host,)))
+    return inst, _Master(inst, np.array([2]))
+
+
 def test_quick_pricing_prices_memory_in_without_the_pricing_mip() -> None:
     """The best exact fill breaks the memory limit; the quick pricing finds the best one that fits, no MIP.
 
@@ -70,14 +82,7 @@ def test_quick_pricing_prices_memory_in_without_the_pricing_mip() -> None:
     and four 1 GiB replicas of 1 core each. With the 5 GiB ones worth most, the best fill
     is 2 x 5 + 2 x 3 GiB = 16 GiB; the best that fits is 2 x 5 + 2 x 1 GiB.
     """
-    host = HostType("h", 4.0, 12.0, 10, 100.0, {})
-    groups = (
-        ItemGroup("big", 2, 1.0, 5.0, 2, frozenset({"h"}), None),
-        ItemGroup("medium", 2, 1.0, 3.0, 2, frozenset({"h"}), None),
-        ItemGroup("small", 4, 1.0, 1.0, 4, frozenset({"h"}), None),
-    )
-    inst = build_instance(PackingProblem(groups, (host,)))
-    master = _Master(inst, np.array([2]))
+    _, master = _memory_trade_master()
     content = master._price(0, np.array([10.0, 5.0, 1.0]), time.perf_counter() + 5)
     assert content is not None and content.tolist() == [2, 0, 2]
     assert master.pricers == {}  # settled without a pricing MIP
@@ -85,14 +90,7 @@ def test_quick_pricing_prices_memory_in_without_the_pricing_mip() -> None:
 
 def test_swap_repair_trades_equal_vcpu_replicas_until_memory_fits() -> None:
     """From the 16 GiB fill above, trades of 1-core replicas bring it within 12 GiB, still 4 cores."""
-    host = HostType("h", 4.0, 12.0, 10, 100.0, {})
-    groups = (
-        ItemGroup("big", 2, 1.0, 5.0, 2, frozenset({"h"}), None),
-        ItemGroup("medium", 2, 1.0, 3.0, 2, frozenset({"h"}), None),
-        ItemGroup("small", 4, 1.0, 1.0, 4, frozenset({"h"}), None),
-    )
-    inst = build_instance(PackingProblem(groups, (host,)))
-    master = _Master(inst, np.array([2]))
+    inst, master = _memory_trade_master()
     fill = master._swap_repair(0, np.array([10.0, 5.0, 1.0]), np.array([2, 2, 0]))
     assert fill is not None and int(fill.sum()) == 4
     assert 8.0 <= float(inst.group_memory_gib @ fill) <= 12.0
