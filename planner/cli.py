@@ -270,13 +270,49 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+# Options that take one value. Click keeps the last of repeated ones and drops the others
+# without a word (`--baseline old.xlsx ... --baseline new.xlsx`), so a repeat is refused.
+PLAN_SINGLE_VALUE_OPTIONS = frozenset({
+    "--out", "--json", "--solver", "--time-limit", "--gap", "--growth", "--spare-hosts", "--commitment",
+    "--replicas", "--team-label", "--baseline", "--max-moves"})
+CONVERT_SINGLE_VALUE_OPTIONS = frozenset({"--to", "--replicas", "--team-label"})
+
+
+def repeated_option(args: list[str], names: frozenset[str]) -> str | None:
+    """Return an error for the first single-value option in ``args`` given more than once, or None."""
+    given: dict[str, list[str]] = {}
+    i = 0
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            break
+        name, equals, value = token.partition("=")
+        if name in names:
+            if not equals:
+                value = args[i + 1] if i + 1 < len(args) else ""
+                i += 1  # the value, not an option
+            given.setdefault(name, []).append(value)
+        i += 1
+    for name, values in given.items():
+        if len(values) > 1:
+            return f"{name} given {len(values)} times ({', '.join(repr(v) for v in values)}): give it once"
+    return None
+
+
 def main() -> None:
     """Console-script entry point: `plan FLEET ...`, or `plan convert MANIFESTS --to fleet.csv`."""
     signal.signal(signal.SIGTERM, _terminate)
     if len(sys.argv) > 1 and sys.argv[1] == "--version":
         print(f"planner {__version__}")
         return
-    if len(sys.argv) > 1 and sys.argv[1] == "convert":
-        convert_app(args=sys.argv[2:], prog_name="plan convert")
+    converting = len(sys.argv) > 1 and sys.argv[1] == "convert"
+    args = sys.argv[2:] if converting else sys.argv[1:]
+    problem = repeated_option(args, CONVERT_SINGLE_VALUE_OPTIONS if converting else PLAN_SINGLE_VALUE_OPTIONS)
+    if problem is not None:
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(problem)}", markup=True, highlight=False,
+                                   soft_wrap=True)
+        sys.exit(2)
+    if converting:
+        convert_app(args=args, prog_name="plan convert")
         return
     app()

@@ -384,3 +384,30 @@ def test_help_lists_the_convert_sub_command_version_and_manifest_input():
     text = " ".join(result.output.replace("│", " ").split())
     assert "plan convert MANIFESTS --to FLEET.csv" in text and "plan --version" in text
     assert "Kubernetes manifests" in text
+
+
+def test_a_single_value_option_given_twice_is_refused(tmp_path: Path):
+    """Click would keep the last --baseline (or --to) and drop the other without a word."""
+    entry = [sys.executable, "-c", "from planner.cli import main; main()"]
+    proc = subprocess.run(entry + [str(ROOT / "fleets/online-boutique.csv"), "-p", str(ROOT / "pricing/aws.yaml"),
+                                   "--baseline", "old.json", "--out", str(tmp_path / "w.xlsx"),
+                                   "--baseline=new.xlsx"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "--baseline given 2 times ('old.json', 'new.xlsx'): give it once" in " ".join(proc.stderr.split())
+    assert not (tmp_path / "w.xlsx").exists()
+    proc = subprocess.run(entry + ["convert", str(ROOT / "tests/data/kube/online-boutique.yaml"),
+                                   "--to", str(tmp_path / "a.csv"), "--to", str(tmp_path / "b.csv")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "--to given 2 times" in proc.stderr
+    assert not (tmp_path / "a.csv").exists() and not (tmp_path / "b.csv").exists()
+
+
+def test_repeated_option_reads_values_as_values():
+    """A value that looks like an option is the value; after -- nothing is an option; -p may repeat."""
+    from planner.cli import PLAN_SINGLE_VALUE_OPTIONS, repeated_option
+
+    assert repeated_option(["f.csv", "--out", "--json", "--json", "x.json"], PLAN_SINGLE_VALUE_OPTIONS) is None
+    assert repeated_option(["f.csv", "-p", "a.yaml", "-p", "b.yaml", "--fx", "EUR=1.1", "--fx", "GBP=1.3"],
+                           PLAN_SINGLE_VALUE_OPTIONS) is None
+    assert repeated_option(["--gap", "1", "--", "--gap"], PLAN_SINGLE_VALUE_OPTIONS) is None
+    assert repeated_option(["--gap", "1", "--gap=2"], PLAN_SINGLE_VALUE_OPTIONS).startswith("--gap given 2 times")
