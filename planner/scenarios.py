@@ -88,6 +88,11 @@ class Scenarios:
         return out
 
 
+# Exchange rates between currencies in use span about 1e-5 to 1e5 (one Kuwaiti dinar is about
+# 80,000 Vietnamese dong); a rate outside this range is a slip (a missing decimal point, 10**21).
+FX_RATE_RANGE = (1e-9, 1e9)
+
+
 def parse_fx(texts: list[str] | None) -> dict[str, float]:
     """Return {currency: rate} from options like ``EUR=1.08``."""
     rates: dict[str, float] = {}
@@ -97,6 +102,10 @@ def parse_fx(texts: list[str] | None) -> dict[str, float]:
             raise PlannerError(f"--fx {text!r}: expected CURRENCY=RATE such as EUR=1.08 (one EUR in the first "
                                "catalogue's currency)")
         currency, rate = m.group(1).upper(), float(m.group(2))
+        if not FX_RATE_RANGE[0] <= rate <= FX_RATE_RANGE[1]:
+            raise PlannerError(f"--fx {text!r}: a rate of {rate:g} is no exchange rate between two currencies; "
+                               f"expected one from {FX_RATE_RANGE[0]:g} to {FX_RATE_RANGE[1]:g} (one {currency} "
+                               "in the first catalogue's currency)")
         if currency in rates and rates[currency] != rate:
             raise PlannerError(f"--fx {text!r}: {currency} already has the rate {rates[currency]:g}; "
                                "expected one rate per currency")

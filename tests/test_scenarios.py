@@ -148,3 +148,12 @@ def test_the_scenarios_as_of_column_holds_dates(tmp_path):
     assert cell.is_date and cell.value == dt.datetime(2026, 7, 20) and cell.number_format == "yyyy-mm-dd"
     for r, text in enumerate(texts[1:], 5):
         assert ws.cell(r, 2).value == text and ws.cell(r, 2).data_type == "s"
+
+
+def test_an_fx_rate_no_currency_pair_has_is_refused():
+    """10**21 (or 0.000000000001) is a slip, not a rate; real extremes (a dong in dinar, a dinar in dong) are taken."""
+    with pytest.raises(PlannerError, match=r"--fx 'EUR=1000000000000000000000': a rate of 1e\+21 is no exchange rate"):
+        parse_fx(["EUR=1000000000000000000000"])
+    with pytest.raises(PlannerError, match="expected one from 1e-09 to 1e\\+09"):
+        parse_fx(["EUR=0.000000000001"])
+    assert parse_fx(["KWD=0.0000123", "VND=81000"]) == {"KWD": 0.0000123, "VND": 81000.0}
