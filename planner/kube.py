@@ -81,6 +81,7 @@ import csv
 import io
 import json
 import math
+import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -124,7 +125,8 @@ KUSTOMIZE_KINDS = ("Kustomization", "Component")
 KUSTOMIZE_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # Kustomization fields that change what is applied (so what a plan of the plain files misses).
 _KUSTOMIZE_TRANSFORMS = ("patches", "patchesStrategicMerge", "patchesJson6902", "replicas", "images", "namePrefix",
-                         "nameSuffix", "namespace", "components", "helmCharts", "replacements", "transformers")
+                         "nameSuffix", "namespace", "components", "helmCharts", "replacements", "transformers",
+                         "commonLabels", "labels")
 OS_KEYS = ("kubernetes.io/os", "beta.kubernetes.io/os")
 ARCH_KEYS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
 _ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
@@ -474,6 +476,8 @@ class _Reader:
     problems: list[str] = field(default_factory=list)
     objects: list[_Object] = field(default_factory=list)
     kustomizations: list[str] = field(default_factory=list)  # kustomization files met, with what they would change
+    # those of them whose rendering differs from the files as read (transforms, outside or unlisted files)
+    kustomizations_that_differ: list[str] = field(default_factory=list)
 
     order: dict[Path, int] = field(default_factory=dict)  # file -> position in the input
     visited: int = 0  # values looked at by collect (objects and Lists), capped at MAX_OBJECTS
@@ -670,8 +674,14 @@ class _Reader:
             listed = [r for key in ("resources", "bases") if isinstance(data.get(key), list) for r in data[key]]
             if any(isinstance(r, str) and (r.startswith("..") or "://" in r) for r in listed):
                 missed.append("resources outside this folder not read")
+            unlisted = _unlisted_beside(where.file, listed) if self.path.is_dir() else []
+            if unlisted:
+                missed.append(f"{', '.join(unlisted[:3])}{', ...' if len(unlisted) > 3 else ''} beside it not in its "
+                              "resources (planned here, not applied by kustomize)")
             shown = where.file.relative_to(self.path) if self.path.is_dir() else where.file
             self.kustomizations.append(f"{shown}" + (f" ({'; '.join(missed)})" if missed else ""))
+            if missed:
+                self.kustomizations_that_differ.append(self.kustomizations[-1])
             return True
         generate_name = meta.get("generateName")
         obj = _Object(where, kind, name if isinstance(name, str) else "",
@@ -826,10 +836,10 @@ class _Reader:
             total = sum(managed.values())
             notes.append(f"skipped {total} object{'s' if total > 1 else ''} managed by another workload, which is "
                          f"planned instead ({_counts(managed)})")
-        if self.kustomizations:
+        if self.kustomizations_that_differ:  # one that only lists the files beside it renders what was read
             notes.append("kustomization files are not applied: the manifests beside them are planned as written "
                          f"(plan the output of kubectl kustomize DIR to plan what kustomize renders): "
-                         f"{', '.join(self.kustomizations)}")
+                         f"{', '.join(self.kustomizations_that_differ)}")
         if operated:
             notes.append("not planned: custom resources an operator runs as pods (their pods use compute, but "
                          "only the operator knows their size: plan the StatefulSets or Deployments it creates, "
@@ -1617,6 +1627,18 @@ def _pinned(allowed: set[str], unknown: str | None) -> str | None:
     if unknown is not None:
         return unknown
     return next(iter(allowed)) if len(allowed) == 1 else None
+
+
+def _unlisted_beside(kustomization: Path, listed: list[object]) -> list[str]:
+    """Return the manifest files in ``kustomization``'s folder that its resources do not list (sorted names)."""
+    named = {posixpath.normpath(r) for r in listed if isinstance(r, str)}
+    folder = kustomization.parent
+    try:
+        beside = sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix in SUFFIXES
+                        and p.name not in KUSTOMIZE_FILES)
+    except OSError:
+        return []
+    return [name for name in beside if name not in named]
 
 
 def _placeholders(body: dict[str, Any]) -> list[tuple[str, str]]:

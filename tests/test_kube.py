@@ -405,7 +405,7 @@ def test_kustomization_files_are_noted_with_what_they_would_change(tmp_path: Pat
     fleet = load_kubernetes_fleet(tmp_path)
     assert [(s.name, s.replicas) for s in fleet.services] == [("web", 1)]
     assert ("kustomization files are not applied: the manifests beside them are planned as written (plan the output "
-            "of kubectl kustomize DIR to plan what kustomize renders): app/kustomization.yaml, prod/kustomization.yml "
+            "of kubectl kustomize DIR to plan what kustomize renders): prod/kustomization.yml "
             "(replicas, namePrefix not applied; resources outside this folder not read)") in fleet.notes
     assert not any("non-workload" in note for note in fleet.notes)
     overlay = tmp_path / "prod"
@@ -1069,3 +1069,17 @@ spec: {template: {spec: {containers: [{name: a}]}}}
     [problem] = problems_of(write(tmp_path, deployment("web").replace("name: web", "generateName: web-"), "b.yaml"))
     assert problem.endswith("Deployment web-*: metadata.name is empty (only generateName 'web-', which kubectl create "
                             "completes, not kubectl apply); expected the Deployment's name")
+
+
+def test_a_kustomization_that_only_lists_the_files_beside_it_gets_no_note(tmp_path: Path) -> None:
+    """kustomize would render exactly the files read; a file it does not list, or commonLabels, is named."""
+    write(tmp_path, deployment("web"), "app/web.yaml")
+    write(tmp_path, deployment("api"), "app/api.yaml")
+    write(tmp_path, "resources: [web.yaml, ./api.yaml]\n", "app/kustomization.yaml")
+    fleet = load_kubernetes_fleet(tmp_path)
+    assert sorted(s.name for s in fleet.services) == ["api", "web"]
+    assert not any("kustomization" in note for note in fleet.notes)
+    write(tmp_path, "resources: [web.yaml]\ncommonLabels: {team: shop}\n", "app/kustomization.yaml")
+    (note,) = [n for n in load_kubernetes_fleet(tmp_path).notes if "kustomization" in n]
+    assert note.endswith("app/kustomization.yaml (commonLabels not applied; api.yaml beside it not in its resources "
+                         "(planned here, not applied by kustomize))")
