@@ -105,6 +105,7 @@ class _Master:
             self.unit_cap = {t: int(math.floor(self.vcpu_cap[t] / unit * (1.0 + 1e-10) + 1e-9)) for t in self.types}
             self.unit_slack = sum(int(hosts[t]) * self.unit_cap[t] for t in self.types) - int(np.dot(units, self.demand))
         self.pricers: dict[int, _PricingMip] = {}
+        self._upper: dict[int, np.ndarray] = {}
 
     def room_enough(self) -> bool:
         """Return False when the mix cannot hold the fleet's vCPU, memory or replicas at all."""
@@ -165,9 +166,11 @@ class _Master:
         return 1
 
     def upper(self, t: int) -> np.ndarray:
-        """Return, per group, the most replicas one host of type t may hold."""
-        inst = self.inst
-        return np.minimum(np.minimum(inst.group_cap, inst.fit_alone[:, t]), self.demand).astype(np.int64)
+        """Return, per group, the most replicas one host of type t may hold (computed once per type)."""
+        if t not in self._upper:
+            inst = self.inst
+            self._upper[t] = np.minimum(np.minimum(inst.group_cap, inst.fit_alone[:, t]), self.demand).astype(np.int64)
+        return self._upper[t]
 
     def floors(self, t: int) -> tuple[float, float, int]:
         """Return the least vCPU, memory and replicas a host of type t carries in any packing of the mix."""
