@@ -27,7 +27,8 @@ priced in (``_lagrange_price``), then trades of replicas of equal vCPU
 packing; a few of its heaviest patterns on hosts of types with two or more hosts are
 fixed (which takes away the symmetry between identical hosts) and ``pack_into_hosts``
 places the rest, with the load floors. On retail-platform the mix the engine uses is
-filled in 3.0 to 5.5 s over 6 seeds (``_swap_repair`` took it from 3.6 to 6.7 s).
+filled in 3.0 to 7.3 s over 6 seeds, 4 of them in 3.0 to 3.4 s (3.6 to 6.7 s before
+``_swap_repair``).
 
 Nothing here is a bound: the caller offers the plan to the incumbent, which prices
 and checks it.
