@@ -111,12 +111,23 @@ def pack_into_hosts(inst: Instance, hosts_by_type: np.ndarray, time_limit: float
     return bins
 
 
+def mix_room(inst: Instance, hosts_by_type: np.ndarray, demand: np.ndarray | None = None) -> tuple[float, float]:
+    """Return the (vCPU, memory GiB) these hosts can reach beyond ``demand``'s requests (negative: too little).
+
+    Reachable capacities (``bounds.reachable_capacities``): what requests can actually fill.
+    """
+    reach_vcpu, reach_memory = reachable_capacities(inst)
+    need = inst.group_count if demand is None else np.asarray(demand)
+    hosts = np.asarray(hosts_by_type, dtype=float)
+    return (float(hosts @ reach_vcpu) - float(inst.group_vcpu @ need),
+            float(hosts @ reach_memory) - float(inst.group_memory_gib @ need))
+
+
 def _load_floors(inst: Instance, host_types: list[int], demand: np.ndarray) -> dict[int, tuple[float, float]] | bool:
     """Return per type the least (vCPU, memory) one of these hosts carries, or False when they cannot hold ``demand``."""
     reach_vcpu, reach_memory = reachable_capacities(inst)
     load = (float(np.dot(inst.group_vcpu, demand)), float(np.dot(inst.group_memory_gib, demand)))
-    slack = (sum(float(reach_vcpu[t]) for t in host_types) - load[0],
-             sum(float(reach_memory[t]) for t in host_types) - load[1])
+    slack = mix_room(inst, np.bincount(host_types, minlength=inst.n_types), demand)
     if min(slack[0] + 1e-9 * max(1.0, load[0]), slack[1] + 1e-9 * max(1.0, load[1])) < 0:
         return False
     # A hair below the exact figure, so float rounding never cuts a packing.

@@ -43,7 +43,7 @@ import highspy
 import numpy as np
 
 from planner.engine.bounds import reachable_capacities
-from planner.engine.fixed_hosts import pack_into_hosts
+from planner.engine.fixed_hosts import mix_room, pack_into_hosts
 from planner.engine.highs_setup import new_highs
 from planner.engine.instance import Bin, Instance
 from planner.engine.reach import on_grid
@@ -92,10 +92,7 @@ class _Master:
         reach_vcpu, reach_memory = reachable_capacities(inst)
         self.vcpu_cap = {t: float(reach_vcpu[t]) for t in self.types}
         self.memory_cap = {t: float(reach_memory[t]) for t in self.types}
-        self.slack_vcpu = sum(hosts[t] * self.vcpu_cap[t] for t in self.types) - float(
-            np.dot(inst.group_vcpu, self.demand))
-        self.slack_memory = sum(hosts[t] * self.memory_cap[t] for t in self.types) - float(
-            np.dot(inst.group_memory_gib, self.demand))
+        self.slack_vcpu, self.slack_memory = mix_room(inst, hosts, self.demand)
         self.slack_slots = int(sum(hosts[t] * int(inst.type_slots[t]) for t in self.types) - self.demand.sum())
         # vCPU on a grid: whole units for the pricing programme (exact fills where the slack is 0).
         grid = on_grid(inst.group_vcpu) if np.all(inst.group_vcpu > 0) else None
@@ -260,7 +257,7 @@ class _Master:
 
     def _fits(self, t: int, content: np.ndarray) -> bool:
         inst = self.inst
-        vcpu_floor, memory_floor, slot_floor = self.floors(t)
+        _, memory_floor, slot_floor = self.floors(t)
         tol = 1e-9
         memory = float(np.dot(inst.group_memory_gib, content))
         slots = int(content.sum())

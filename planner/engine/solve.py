@@ -23,11 +23,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from planner.engine.bounds import aggregate_lp_bound, aggregate_mip_bound, reachable_capacities
+from planner.engine.bounds import aggregate_lp_bound, aggregate_mip_bound
 from planner.engine.colgen import ColumnGeneration, fill_slack
 from planner.engine.components import split_pools
 from planner.engine.ffd import best_ffd, lp_guided_packing, right_size
-from planner.engine.fixed_hosts import pack_into_hosts
+from planner.engine.fixed_hosts import mix_room, pack_into_hosts
 from planner.engine.highs_setup import use_threads
 from planner.engine.improve import lns_improve
 from planner.engine.instance import Bin, Instance, build_instance
@@ -297,7 +297,6 @@ def _try_near_mixes(inst: Instance, options: SolveOptions, incumbent: Incumbent,
     """
     limit = min(incumbent.cost - 1e-6, bound * (1.0 + NEAR_MIX_WINDOW * options.gap))
     tried_key = tuple(int(c) for c in np.rint(tried))
-    reach_vcpu, reach_memory = reachable_capacities(inst)
     load_vcpu = float(np.dot(inst.group_vcpu, inst.group_count))
     load_memory = float(np.dot(inst.group_memory_gib, inst.group_count))
     ranked = []
@@ -305,8 +304,7 @@ def _try_near_mixes(inst: Instance, options: SolveOptions, incumbent: Incumbent,
         hosts = np.array(key, dtype=float)
         if key == tried_key or value > limit or hosts.sum() > NEAR_MIX_MAX_HOSTS:
             continue
-        room_vcpu = float(np.dot(hosts, reach_vcpu)) - load_vcpu
-        room_memory = float(np.dot(hosts, reach_memory)) - load_memory
+        room_vcpu, room_memory = mix_room(inst, hosts)
         if room_vcpu < -1e-9 * max(1.0, load_vcpu) or room_memory < -1e-9 * max(1.0, load_memory):
             continue  # cannot hold the pool's requests at all
         room = min(room_vcpu / max(load_vcpu, 1e-12), room_memory / max(load_memory, 1e-12))
